@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cambodia-sanctions/campaign/internal/config"
+	"github.com/cambodia-sanctions/campaign/internal/content"
+	"github.com/cambodia-sanctions/campaign/internal/i18n"
+	"github.com/cambodia-sanctions/campaign/internal/petition"
+	"github.com/cambodia-sanctions/campaign/internal/server"
+	"github.com/cambodia-sanctions/campaign/internal/signing"
+	"github.com/cambodia-sanctions/campaign/internal/store"
+	"github.com/cambodia-sanctions/campaign/internal/vault"
+	"github.com/cambodia-sanctions/campaign/web"
+)
+
+// maxBatch bounds one group-commit transaction.
+const maxBatch = 512
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "serve", "", `
+Serve the campaign site. With nothing configured it creates ./data/, a SQLite
+database ./data/campaign.db and a secret key ./data/secret.key, loads the
+campaign content from ./config/ and listens on :8080.`, configHelp)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env.Stderr)
+	for _, line := range cfg.Summary() {
+		log.Debug("setting", "value", line)
+	}
+	app, err := buildServer(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.db.Close()
+	return app.serve(ctx, cfg, log)
+}
+
+// serverApp is a built server with what must be shut down after it.
+type serverApp struct {
+	db     *store.DB
+	writer *signing.BatchWriter
+	srv    *server.Server
+}
+
+// buildServer wires every part of the public site.
+func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*serverApp, error) {
+	key, err := loadKey(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	v, err := vault.New(key)
+	if err != nil {
+		return nil, err
+	}
+	camp, err := content.Load(cfg.ContentDir)
+	if err != nil {
+		return nil, fmt.Errorf("campaign content (CAMPAIGN_CONTENT_DIR=%s): %w", cfg.ContentDir, err)
+	}
+	msgs, err := i18n.Load(web.FS, "locales")
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (*serverApp, error) { db.Close(); return nil, err }
+	created, updated, err := petition.Sync(ctx, db, camp.Petitions)
+	if err != nil {
+		return fail(fmt.Errorf("load petitions into the database: %w", err))
+	}
+	log.Info("campaign content loaded", "petitions", len(camp.Petitions), "created", created, "updated", updated)
+	catalog := petition.NewCatalog(db)
+	if err := catalog.Reload(ctx); err != nil {
+		return fail(err)
+	}
+	counter := signing.NewCounter(time.Now)
+	rows, err := db.CountSignatures(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	counter.Load(rows)
+	writer := signing.NewBatchWriter(db, maxBatch, func(b signing.BatchStats) {
+		if b.Err != nil {
+			log.Error("signature batch failed", "size", b.Size, "err", b.Err)
+		}
+	})
+	svc := signing.NewService(v, writer, counter, cfg.Verify == "email", time.Now)
+	srv, err := server.New(server.Options{
+		Logger: log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
+		Article: camp.Article, Ready: readiness(db), Now: time.Now,
+		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinPublicCount: cfg.MinPublicCount,
+		MinFillTime: cfg.MinFillTime, MaxBodyBytes: cfg.MaxBodyBytes,
+	})
+	if err != nil {
+		_ = writer.Close(ctx)
+		return fail(err)
+	}
+	return &serverApp{db: db, writer: writer, srv: srv}, nil
+}
+
+// serve listens until ctx ends (SIGINT/SIGTERM), then stops accepting,
+// finishes in-flight requests, drains queued signatures and returns.
+func (a *serverApp) serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	hs := a.srv.HTTPServer(cfg.Addr)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		_ = a.writer.Close(context.Background())
+		return fmt.Errorf("listen on %s (CAMPAIGN_ADDR): %w", cfg.Addr, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "verify", cfg.Verify)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		_ = a.writer.Close(context.Background())
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests and pending signatures")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	shutdownErr := hs.Shutdown(sctx)
+	if err := a.writer.Close(sctx); err != nil {
+		return fmt.Errorf("drain pending signatures: %w", err)
+	}
+	if shutdownErr != nil && !errors.Is(shutdownErr, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", shutdownErr)
+	}
+	log.Info("stopped cleanly")
+	return nil
+}

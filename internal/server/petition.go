@@ -1,0 +1,97 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cambodia-sanctions/campaign/internal/content"
+	"github.com/cambodia-sanctions/campaign/internal/country"
+	"github.com/cambodia-sanctions/campaign/internal/petition"
+)
+
+// PetitionView is a petition with its live figures.
+type PetitionView struct {
+	*petition.Petition
+	Count     int64
+	Open      bool
+	Figures   []CountryFigure
+	Addressed []string // names of the countries (and the EU) it addresses
+}
+
+// HomePage is the article beside the featured petition.
+type HomePage struct {
+	Base
+	Article  content.Article
+	Petition *PetitionView
+	Form     SignFormView
+}
+
+// PetitionListPage lists the petitions.
+type PetitionListPage struct {
+	Base
+	Petitions []PetitionView
+}
+
+// PetitionPage is one petition with its form.
+type PetitionPage struct {
+	Base
+	Petition PetitionView
+	Form     SignFormView
+}
+
+func (s *Server) view(p *petition.Petition) PetitionView {
+	t := s.Counter.Get(p.ID)
+	v := PetitionView{
+		Petition: p,
+		Count:    t.Total,
+		Open:     p.IsOpenAt(s.Now()),
+		Figures:  publicFigures(t, int64(s.MinPublicCount)),
+	}
+	for _, code := range p.Countries {
+		v.Addressed = append(v.Addressed, countryName(code))
+	}
+	return v
+}
+
+// countryName names a country code, or the European Union for "EU".
+func countryName(code string) string {
+	if code == "EU" {
+		return "European Union"
+	}
+	if n := country.Name(code); n != "" {
+		return n
+	}
+	return code
+}
+
+func (s *Server) handleHome(c *gin.Context) {
+	page := HomePage{Base: s.base(c, ""), Article: s.Article}
+	page.Title = s.Article.Title
+	if p := s.Petitions.Featured(); p != nil {
+		v := s.view(p)
+		page.Petition = &v
+		page.Form = s.newSignForm(v)
+	}
+	s.render(c, http.StatusOK, "home", page)
+}
+
+func (s *Server) handlePetitionList(c *gin.Context) {
+	page := PetitionListPage{Base: s.base(c, "petitions.title")}
+	for _, p := range s.Petitions.All() {
+		page.Petitions = append(page.Petitions, s.view(p))
+	}
+	s.render(c, http.StatusOK, "petitions", page)
+}
+
+func (s *Server) handlePetitionShow(c *gin.Context) {
+	p, ok := s.Petitions.BySlug(c.Param("slug"))
+	if !ok {
+		s.handleNotFound(c)
+		return
+	}
+	v := s.view(p)
+	page := PetitionPage{Base: s.base(c, ""), Petition: v, Form: s.newSignForm(v)}
+	page.Title = p.Title
+	s.render(c, http.StatusOK, "petition", page)
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/cambodia-sanctions/campaign/internal/i18n"
+)
+
+// pageSet holds one parsed template set per page: the layout, the partials
+// and that page's own file.
+type pageSet struct {
+	sets map[string]*template.Template
+}
+
+func parsePages(fsys fs.FS, funcs template.FuncMap) (*pageSet, error) {
+	files, err := fs.Glob(fsys, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	ps := &pageSet{sets: map[string]*template.Template{}}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys,
+			"templates/layout.html", "templates/partials/*.html", f)
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		ps.sets[name] = t
+	}
+	return ps, nil
+}
+
+// Base is what every page's layout needs.
+type Base struct {
+	Lang      string
+	Title     string
+	Canonical string // absolute URL of the page
+	RequestID string
+	msgs      *i18n.Catalog
+}
+
+// T translates key into the page's language.
+func (b Base) T(key string, args ...any) string { return b.msgs.T(b.Lang, key, args...) }
+
+// Number formats n with the grouping of the page's language.
+func (b Base) Number(n int64) string {
+	return message.NewPrinter(language.Make(b.Lang)).Sprintf("%d", n)
+}
+
+func (s *Server) base(c *gin.Context, titleKey string, titleArgs ...any) Base {
+	b := Base{Lang: s.lang(c), RequestID: requestIDOf(c), msgs: s.Messages, Canonical: s.BaseURL + c.Request.URL.Path}
+	if titleKey != "" {
+		b.Title = b.T(titleKey, titleArgs...)
+	}
+	return b
+}
+
+// lang picks the page language: the visitor's explicit choice (cookie),
+// else their browser's Accept-Language, else English.
+func (s *Server) lang(c *gin.Context) string {
+	choice, _ := c.Cookie("lang")
+	return s.Messages.Negotiate(choice, c.GetHeader("Accept-Language"))
+}
+
+// render executes a page into a buffer first, so a template error becomes
+// a clean 500 instead of half a page.
+func (s *Server) render(c *gin.Context, status int, page string, data any) {
+	t, ok := s.pages.sets[page]
+	if !ok {
+		s.Logger.Error("unknown page template", "page", page, "request_id", requestIDOf(c))
+		c.String(http.StatusInternalServerError, "internal error")
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		s.Logger.Error("render page", "page", page, "err", err, "request_id", requestIDOf(c))
+		c.Header("Content-Type", "text/plain; charset=utf-8")
+		c.String(http.StatusInternalServerError, "Something went wrong on our side. Reference: "+requestIDOf(c))
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func (s *Server) templateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"asset":       s.assets.URL,
+		"countOf":     countOf,
+		"signFormOf":  signFormOf,
+		"fieldOf":     fieldOf,
+		"figuresOf":   s.figuresOf,
+		"countryName": countryName,
+		"list":        func(xs ...string) []string { return xs },
+	}
+}

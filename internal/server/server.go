@@ -1,0 +1,110 @@
+// Package server is the HTTP face of the campaign: gin routes, middleware,
+// templates and handlers. It holds no business rules; it reads a request,
+// calls a domain package and renders the outcome.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cambodia-sanctions/campaign/internal/content"
+	"github.com/cambodia-sanctions/campaign/internal/i18n"
+	"github.com/cambodia-sanctions/campaign/internal/petition"
+	"github.com/cambodia-sanctions/campaign/internal/signing"
+	"github.com/cambodia-sanctions/campaign/internal/vault"
+	"github.com/cambodia-sanctions/campaign/web"
+)
+
+// Options are the server's dependencies and settings.
+type Options struct {
+	Logger    *slog.Logger
+	Petitions *petition.Catalog
+	Signing   *signing.Service
+	Counter   *signing.Counter
+	Vault     *vault.Vault
+	Messages  *i18n.Catalog
+	Article   content.Article
+	// Ready reports whether the server can take traffic (database up,
+	// schema current); /readyz calls it.
+	Ready func(ctx context.Context) error
+	Now   func() time.Time
+
+	BaseURL        string
+	TrustedProxies []string
+	MinPublicCount int
+	MinFillTime    time.Duration
+	MaxBodyBytes   int64
+}
+
+// Server serves the public site.
+type Server struct {
+	Options
+	engine *gin.Engine
+	pages  *pageSet
+	assets *assetSet
+	secure bool // BaseURL is https: cookies get Secure, responses HSTS
+}
+
+// New builds the server and parses every template, failing fast on errors.
+func New(o Options) (*Server, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 64 << 10
+	}
+	if o.MinPublicCount < 1 {
+		o.MinPublicCount = 10
+	}
+	if o.Ready == nil {
+		o.Ready = func(context.Context) error { return nil }
+	}
+	assets, err := loadAssets(web.FS, "static")
+	if err != nil {
+		return nil, fmt.Errorf("load static assets: %w", err)
+	}
+	s := &Server{Options: o, assets: assets, secure: strings.HasPrefix(o.BaseURL, "https://")}
+	if s.pages, err = parsePages(web.FS, s.templateFuncs()); err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = true
+	// gin trusts every proxy unless told otherwise; we trust none by default
+	// so a client cannot choose its own rate-limit bucket.
+	if err := e.SetTrustedProxies(o.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("CAMPAIGN_TRUSTED_PROXIES: %w", err)
+	}
+	s.engine = e
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the http.Handler to serve.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// HTTPServer returns an http.Server with timeouts suited to slow phones
+// without letting idle or trickling clients hold connections forever.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+}
+

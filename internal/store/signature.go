@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Signature statuses.
+const (
+	StatusPending     = "pending"
+	StatusConfirmed   = "confirmed"
+	StatusWithdrawn   = "withdrawn"
+	StatusInvalidated = "invalidated"
+)
+
+// Signature is a signature row. Personal fields are sealed by the vault
+// before they reach the store; the store never sees them in clear.
+type Signature struct {
+	ID               int64
+	PetitionID       int64
+	EmailHash        []byte // keyed hash of the canonical email: finds duplicates
+	ReceiptHash      []byte // keyed hash of the receipt code: lets the signer withdraw
+	Status           string
+	Country          string
+	NameEnc          []byte
+	EmailEnc         []byte
+	CityEnc          []byte
+	CommentEnc       []byte
+	Public           bool
+	IncludeInLetters bool
+	Updates          bool
+	Lang             string
+	Source           string // web, api, paper
+	ClientTag        []byte // daily-keyed hash of the client network, for fraud review
+	SignedAt         time.Time
+	ConfirmedAt      *time.Time
+	WithdrawnAt      *time.Time
+}
+
+const insertSignatureSQL = `INSERT INTO signatures (petition_id, email_hash, receipt_hash, status, country,
+	name_enc, email_enc, city_enc, comment_enc, public, include_in_letters, updates, lang, source,
+	client_tag, signed_at, confirmed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+ON CONFLICT (petition_id, email_hash) DO NOTHING
+RETURNING id`
+
+// InsertSignatures writes a batch of signatures in one transaction, one
+// fsync for the lot. A signature whose (petition, email hash) already exists
+// is skipped, not an error: inserted[i] reports whether batch[i] was new, and
+// new rows get their ID set. Any other failure rolls back the whole batch.
+func (db *DB) InsertSignatures(ctx context.Context, batch []*Signature) (inserted []bool, err error) {
+	inserted = make([]bool, len(batch))
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin signature batch: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	stmt, err := tx.PrepareContext(ctx, insertSignatureSQL)
+	if err != nil {
+		return nil, fmt.Errorf("prepare signature insert: %w", err)
+	}
+	defer stmt.Close()
+	for i, s := range batch {
+		rows, err := stmt.QueryContext(ctx, s.PetitionID, s.EmailHash, s.ReceiptHash, s.Status, s.Country,
+			s.NameEnc, s.EmailEnc, s.CityEnc, s.CommentEnc, s.Public, s.IncludeInLetters, s.Updates,
+			s.Lang, s.Source, s.ClientTag, s.SignedAt.UTC(), utcPtr(s.ConfirmedAt))
+		if err != nil {
+			return nil, fmt.Errorf("insert signature: %w", translate(err))
+		}
+		if rows.Next() {
+			if err := rows.Scan(&s.ID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read signature id: %w", err)
+			}
+			inserted[i] = true
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("insert signature: %w", translate(err))
+		}
+		if err := rows.Close(); err != nil {
+			return nil, fmt.Errorf("insert signature: %w", translate(err))
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit signature batch: %w", err)
+	}
+	return inserted, nil
+}
+
+// CountRow is the number of signatures of one petition in one country and status.
+type CountRow struct {
+	PetitionID int64
+	Country    string
+	Status     string
+	N          int64
+}
+
+// CountSignatures returns the signature counts grouped by petition, country
+// and status. It is a full scan of the index: called at start and on a slow
+// refresh, never per page view.
+func (db *DB) CountSignatures(ctx context.Context) ([]CountRow, error) {
+	rows, err := db.sql.QueryContext(ctx,
+		`SELECT petition_id, country, status, COUNT(*) FROM signatures GROUP BY petition_id, country, status`)
+	if err != nil {
+		return nil, fmt.Errorf("count signatures: %w", err)
+	}
+	defer rows.Close()
+	var out []CountRow
+	for rows.Next() {
+		var r CountRow
+		if err := rows.Scan(&r.PetitionID, &r.Country, &r.Status, &r.N); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// FindSignatureByReceipt returns the signature whose receipt hash matches.
+func (db *DB) FindSignatureByReceipt(ctx context.Context, receiptHash []byte) (*Signature, error) {
+	var s Signature
+	err := db.gorm.WithContext(ctx).Where("receipt_hash = ?", receiptHash).Take(&s).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &s, nil
+}
+
+// FindSignatureByEmail returns the signature of a petition with that email hash.
+func (db *DB) FindSignatureByEmail(ctx context.Context, petitionID int64, emailHash []byte) (*Signature, error) {
+	var s Signature
+	err := db.gorm.WithContext(ctx).Where("petition_id = ? AND email_hash = ?", petitionID, emailHash).Take(&s).Error
+	if err != nil {
+		return nil, translate(err)
+	}
+	return &s, nil
+}
+
+func utcPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC()
+}

@@ -1,0 +1,51 @@
+package vault
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
+	"time"
+)
+
+// clientHashSize is the length of client keys and tags: 128 bits is plenty
+// to keep buckets apart and too short to matter as a fingerprint.
+const clientHashSize = 16
+
+// ClientKey returns a keyed hash, as 32 hex characters, of the client's
+// network for in-memory rate-limit buckets: the whole address for IPv4
+// (including IPv4-mapped IPv6), the /64 prefix for IPv6, since one IPv6
+// subscriber usually holds a whole /64. The address cannot be read back from
+// the result. All invalid addresses share one bucket.
+func (v *Vault) ClientKey(addr netip.Addr) string {
+	return hex.EncodeToString(mac(v.clientKey, clientNetwork(addr))[:clientHashSize])
+}
+
+// ClientTag returns a 16-byte keyed hash of the client's network (same rule as
+// ClientKey) under a key derived for the UTC date of day, so tags group
+// signatures from one source within one day but not across days.
+func (v *Vault) ClientTag(addr netip.Addr, day time.Time) []byte {
+	info := infoClientTag + "/" + day.UTC().Format(time.DateOnly)
+	dayKey, err := hkdf.Expand(sha256.New, v.tagRootKey, info, KeySize)
+	if err != nil {
+		// Expand fails only for lengths above 255 hash blocks.
+		panic("vault: derive client-tag day key: " + err.Error())
+	}
+	return mac(dayKey, clientNetwork(addr))[:clientHashSize]
+}
+
+// clientNetwork returns the bytes that identify a client's network, prefixed
+// by the family so an IPv4 address never collides with an IPv6 prefix.
+func clientNetwork(addr netip.Addr) []byte {
+	addr = addr.Unmap()
+	switch {
+	case addr.Is4():
+		a := addr.As4()
+		return append([]byte{4}, a[:]...)
+	case addr.Is6():
+		a := addr.As16()
+		return append([]byte{6}, a[:8]...)
+	default:
+		return []byte{0}
+	}
+}
