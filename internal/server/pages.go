@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
 )
 
 // PrivacyPage states what is stored, for how long and who sees it.
@@ -81,4 +80,3 @@ func (s *Server) handleReadyz(c *gin.Context) {
 	}
 	c.String(http.StatusOK, "ready\n")
 }
-

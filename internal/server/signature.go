@@ -212,4 +212,3 @@ func clientAddr(c *gin.Context) netip.Addr {
 	}
 	return a.Unmap()
 }
-
