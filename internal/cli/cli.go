@@ -38,9 +38,10 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"run the web server (the site, the API and, later, the console)", runServe},
-		"migrate": {"apply database migrations and exit", runMigrate},
-		"help":    {"show help for a command", nil},
+		"serve":       {"run the web server (the site, the API and, later, the console)", runServe},
+		"migrate":     {"apply database migrations and exit", runMigrate},
+		"healthcheck": {"check that the local server answers (for container health checks)", runHealthcheck},
+		"help":        {"show help for a command", nil},
 	}
 }
 
@@ -102,7 +103,7 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", n, cmds[n].summary)
 	}
 	fmt.Fprintf(w, "\nRun '%s help COMMAND' or '%s COMMAND -h' for a command's flags and settings.\n", programName, programName)
 	fmt.Fprintf(w, "Exit status: 0 ok, 1 failed, 2 bad usage.\n")
