@@ -1,13 +1,16 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
+	"encoding/json"
+	"html"
 	"html/template"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +40,7 @@ type env struct {
 	catalog *petition.Catalog
 	writer  *signing.BatchWriter
 	srv     *server.Server
+	msgs    *i18n.Catalog
 	open    *store.Petition // "open-petition", featured
 	closed  *store.Petition // "closed-petition"
 }
@@ -69,6 +73,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.msgs = msgs
 	o := server.Options{
 		Petitions: e.catalog, Signing: svc, Counter: e.counter, Vault: v, Messages: msgs,
 		Article: content.Article{Title: "The article title", HTML: template.HTML("<p>Article body text.</p>")},
@@ -85,9 +90,16 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	return e
 }
 
-// do sends a request through the real router.
-func (e *env) do(method, target string, body string, header ...string) *httptest.ResponseRecorder {
-	e.t.Helper()
+// withBaseURL sets the public base URL (https turns on HSTS and Secure cookies).
+func withBaseURL(u string) envOption { return func(o *server.Options) { o.BaseURL = u } }
+
+// withReady sets the readiness check behind /readyz.
+func withReady(f func(context.Context) error) envOption {
+	return func(o *server.Options) { o.Ready = f }
+}
+
+// newRequest builds a request with header given as name, value pairs.
+func newRequest(method, target, body string, header ...string) *http.Request {
 	var r *http.Request
 	if body != "" {
 		r = httptest.NewRequest(method, target, strings.NewReader(body))
@@ -97,9 +109,20 @@ func (e *env) do(method, target string, body string, header ...string) *httptest
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Set(header[i], header[i+1])
 	}
+	return r
+}
+
+// serve sends r through the real router.
+func (e *env) serve(r *http.Request) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(w, r)
 	return w
+}
+
+// do sends a request through the real router.
+func (e *env) do(method, target string, body string, header ...string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	return e.serve(newRequest(method, target, body, header...))
 }
 
 func (e *env) get(target string, header ...string) *httptest.ResponseRecorder {
@@ -158,4 +181,169 @@ func mustNotContain(t *testing.T, body, unwanted string) {
 	}
 }
 
-var _ = bytes.Contains
+// msg returns the English message for a catalog key, HTML-escaped as a page shows it.
+func (e *env) msg(key string, args ...any) string {
+	return template.HTMLEscapeString(e.msgs.T("en", key, args...))
+}
+
+// findByEmail reads back the open petition's stored signature for email.
+func (e *env) findByEmail(email string) *store.Signature {
+	e.t.Helper()
+	sig, err := e.db.FindSignatureByEmail(context.Background(), e.open.ID, e.vault.EmailHash(email))
+	if err != nil {
+		e.t.Fatalf("find signature of %q: %v", email, err)
+	}
+	return sig
+}
+
+// receiptCookie returns the receipt cookie a response sets, or nil.
+func receiptCookie(w *httptest.ResponseRecorder) *http.Cookie {
+	for _, c := range w.Result().Cookies() {
+		if c.Name == "receipt" {
+			return c
+		}
+	}
+	return nil
+}
+
+// receiptRe is the shape of a receipt code: four groups of four Crockford
+// base32 characters.
+var receiptRe = regexp.MustCompile(`^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$`)
+
+// decodeJSON decodes a response body into a generic map.
+func decodeJSON(t *testing.T, w *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q, want application/json", ct)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {
+		t.Fatalf("response is not a JSON object: %v; body %s", err, w.Body)
+	}
+	return m
+}
+
+// browser keeps cookies across requests the way a browser does (path
+// scoping, expiry, deletion), on the origin http://campaign.test.
+type browser struct {
+	e   *env
+	jar *cookiejar.Jar
+}
+
+func (e *env) newBrowser() *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return &browser{e: e, jar: jar}
+}
+
+func (b *browser) do(method, target, body string, header ...string) *httptest.ResponseRecorder {
+	u, err := url.Parse("http://campaign.test" + target)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	r := newRequest(method, u.String(), body, header...)
+	for _, c := range b.jar.Cookies(u) {
+		r.AddCookie(c)
+	}
+	w := b.e.serve(r)
+	b.jar.SetCookies(u, w.Result().Cookies())
+	return w
+}
+
+func (b *browser) get(target string) *httptest.ResponseRecorder {
+	return b.do(http.MethodGet, target, "")
+}
+
+func (b *browser) postForm(slug string, form url.Values) *httptest.ResponseRecorder {
+	return b.do(http.MethodPost, "/petitions/"+slug+"/signatures", form.Encode(),
+		"Content-Type", "application/x-www-form-urlencoded")
+}
+
+// tag is one start tag of a page, with its attributes unescaped.
+type tag struct {
+	name  string
+	attrs map[string]string
+}
+
+func (t tag) has(attr string) bool { _, ok := t.attrs[attr]; return ok }
+
+var (
+	tagRe  = regexp.MustCompile(`<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s/>"'=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+))?)*)\s*/?>`)
+	attrRe = regexp.MustCompile(`([^\s/>"'=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?`)
+)
+
+// tags returns the start tags in an HTML fragment, in order. The templates
+// quote every attribute, so a small scanner is enough.
+func tags(body string) []tag {
+	var out []tag
+	for _, m := range tagRe.FindAllStringSubmatch(body, -1) {
+		t := tag{name: strings.ToLower(m[1]), attrs: map[string]string{}}
+		for _, a := range attrRe.FindAllStringSubmatch(m[2], -1) {
+			t.attrs[strings.ToLower(a[1])] = html.UnescapeString(a[2] + a[3] + a[4])
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// tagsNamed returns the start tags with that element name.
+func tagsNamed(body, name string) []tag {
+	var out []tag
+	for _, t := range tags(body) {
+		if t.name == name {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// byID returns the element with that id, failing the test when there is not
+// exactly one.
+func byID(t *testing.T, body, id string) tag {
+	t.Helper()
+	var found []tag
+	for _, tg := range tags(body) {
+		if tg.attrs["id"] == id {
+			found = append(found, tg)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("page has %d elements with id %q, want 1", len(found), id)
+	}
+	return found[0]
+}
+
+// elementsByID indexes a page's elements by id in one pass, failing the
+// test on a duplicate id.
+func elementsByID(t *testing.T, body string) map[string]tag {
+	t.Helper()
+	out := map[string]tag{}
+	for _, tg := range tags(body) {
+		id, ok := tg.attrs["id"]
+		if !ok {
+			continue
+		}
+		if _, dup := out[id]; dup {
+			t.Errorf("page has more than one element with id %q", id)
+		}
+		out[id] = tg
+	}
+	return out
+}
+
+// section returns the part of body from the first start to the next end
+// after it, failing when either is missing.
+func section(t *testing.T, body, start, end string) string {
+	t.Helper()
+	i := strings.Index(body, start)
+	if i < 0 {
+		t.Fatalf("page has no %q", start)
+	}
+	j := strings.Index(body[i:], end)
+	if j < 0 {
+		t.Fatalf("page has no %q after %q", end, start)
+	}
+	return body[i : i+j+len(end)]
+}

@@ -150,8 +150,18 @@ func (s *Server) renderSignError(c *gin.Context, v PetitionView, form signForm, 
 	b := s.base(c, "")
 	b.Title = b.T("form.error_title", v.Title)
 	sf := s.newSignForm(v)
+	// Keep the time the form was first shown, so a signer who corrects a
+	// field at once is not taken for a bot by the fill-time check.
+	if _, ok := s.Vault.CheckFormToken(form.Token); ok {
+		sf.Token = form.Token
+	}
 	sf.Form = form
 	sf.Form.Website, sf.Form.Token = "", ""
+	// Values go back into the page as typed, except bytes that are not
+	// UTF-8, which would make the whole page invalid.
+	for _, f := range []*string{&sf.Form.Name, &sf.Form.Email, &sf.Form.Country, &sf.Form.City, &sf.Form.Comment} {
+		*f = strings.ToValidUTF8(*f, "\uFFFD")
+	}
 	sf.Errors = make(map[string]string, len(fields))
 	for field, key := range fields {
 		sf.Errors[field] = b.T("field." + key)

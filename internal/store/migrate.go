@@ -80,6 +80,13 @@ CREATE UNIQUE INDEX signatures_petition_email ON signatures (petition_id, email_
 CREATE UNIQUE INDEX signatures_receipt ON signatures (receipt_hash);
 CREATE INDEX signatures_petition_status_country ON signatures (petition_id, status, country);
 `},
+		{2, "daily client-tag keys", `
+CREATE TABLE client_tag_keys (
+	day TEXT PRIMARY KEY,
+	key_enc {{blob}} NOT NULL,
+	created_at {{time}} NOT NULL
+);
+`},
 	}
 }
 

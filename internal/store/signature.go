@@ -42,8 +42,7 @@ const insertSignatureSQL = `INSERT INTO signatures (petition_id, email_hash, rec
 	name_enc, email_enc, city_enc, comment_enc, public, include_in_letters, updates, lang, source,
 	client_tag, signed_at, confirmed_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-ON CONFLICT (petition_id, email_hash) DO NOTHING
-RETURNING id`
+ON CONFLICT (petition_id, email_hash) DO NOTHING`
 
 // InsertSignatures writes a batch of signatures in one transaction, one
 // fsync for the lot. A signature whose (petition, email hash) already exists
@@ -66,26 +65,20 @@ func (db *DB) InsertSignatures(ctx context.Context, batch []*Signature) (inserte
 	}
 	defer stmt.Close()
 	for i, s := range batch {
-		rows, err := stmt.QueryContext(ctx, s.PetitionID, s.EmailHash, s.ReceiptHash, s.Status, s.Country,
+		res, err := stmt.ExecContext(ctx, s.PetitionID, s.EmailHash, s.ReceiptHash, s.Status, s.Country,
 			s.NameEnc, s.EmailEnc, s.CityEnc, s.CommentEnc, s.Public, s.IncludeInLetters, s.Updates,
 			s.Lang, s.Source, s.ClientTag, s.SignedAt.UTC(), utcPtr(s.ConfirmedAt))
 		if err != nil {
 			return nil, fmt.Errorf("insert signature: %w", translate(err))
 		}
-		if rows.Next() {
-			if err := rows.Scan(&s.ID); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("read signature id: %w", err)
-			}
-			inserted[i] = true
+		// ON CONFLICT DO NOTHING affects no row for a repeat signature.
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue
 		}
-		if err := rows.Err(); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("insert signature: %w", translate(err))
+		if s.ID, err = res.LastInsertId(); err != nil {
+			return nil, fmt.Errorf("read signature id: %w", err)
 		}
-		if err := rows.Close(); err != nil {
-			return nil, fmt.Errorf("insert signature: %w", translate(err))
-		}
+		inserted[i] = true
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit signature batch: %w", err)

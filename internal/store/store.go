@@ -6,13 +6,17 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -30,6 +34,11 @@ type DB struct {
 	sql     *sql.DB
 	dialect string
 	now     func() time.Time
+
+	// Background WAL checkpoints (SQLite only).
+	stop      chan struct{}
+	stopped   chan struct{}
+	closeOnce *sync.Once
 }
 
 // Dialect names the SQL dialect of the open database: "sqlite" or "postgres".
@@ -53,41 +62,97 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite:// needs a file path, e.g. sqlite://./data/campaign.db")
 	}
-	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
-		}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create database directory: %w", err)
 	}
-	// _txlock=immediate takes the write lock at BEGIN, so two writers wait on
-	// busy_timeout instead of failing with SQLITE_BUSY halfway through.
-	dsn := "file:" + path + "?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000" +
-		"&_synchronous=FULL&_txlock=immediate&_cache_size=-20000"
-	g, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+	// The path is escaped so that '?' or '#' in a directory name cannot
+	// be mistaken for the start of the options. _txlock=immediate takes the
+	// write lock at BEGIN, so two writers wait on busy_timeout instead of
+	// failing with SQLITE_BUSY halfway through a transaction.
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_foreign_keys=on&_busy_timeout=10000&_synchronous=FULL&_txlock=immediate&_cache_size=-32000"
+	sqldb := sql.OpenDB(sqliteConnector{dsn: dsn, driver: &sqlite3.SQLiteDriver{ConnectHook: sqliteConnectHook}})
+	// Readers run in parallel under WAL; writes are serialised by SQLite and,
+	// for signatures, by the single batch writer.
+	sqldb.SetMaxOpenConns(8)
+	sqldb.SetMaxIdleConns(8)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqldb}), &gorm.Config{
 		Logger:                 logger.Discard,
 		TranslateError:         true,
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
+		sqldb.Close()
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
 	}
-	sqldb, err := g.DB()
-	if err != nil {
-		return nil, err
-	}
-	// Readers run in parallel under WAL; writes are serialised by SQLite and,
-	// for signatures, by the single batch writer.
-	sqldb.SetMaxOpenConns(8)
-	sqldb.SetMaxIdleConns(8)
-	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqldb.PingContext(ctx); err != nil {
+		sqldb.Close()
 		return nil, fmt.Errorf("open sqlite database %s: %w", path, err)
 	}
-	return &DB{gorm: g, sql: sqldb, dialect: "sqlite", now: func() time.Time { return time.Now().UTC() }}, nil
+	db := &DB{gorm: g, sql: sqldb, dialect: "sqlite", now: func() time.Time { return time.Now().UTC() },
+		stop: make(chan struct{}), stopped: make(chan struct{}), closeOnce: &sync.Once{}}
+	go db.checkpointLoop()
+	return db, nil
 }
 
-// Close closes the connection pool.
-func (db *DB) Close() error { return db.sql.Close() }
+// sqliteConnectHook prepares every new connection. A new database gets
+// 2 KiB pages: signatures land at random places in the two hash indexes, and
+// every page a commit touches is written to the WAL, so smaller pages mean
+// fewer bytes per signature (measured: 23k rows/s at 2 KiB, 16k at 4 KiB,
+// 11k at 8 KiB). Automatic checkpoints are off: checkpointLoop runs them on
+// another connection so the signature writer never does that work itself.
+func sqliteConnectHook(c *sqlite3.SQLiteConn) error {
+	for _, pragma := range []string{
+		"PRAGMA page_size = 2048", // no effect once the database has content
+		"PRAGMA journal_mode = WAL",
+		"PRAGMA wal_autocheckpoint = 0",
+		"PRAGMA journal_size_limit = 67108864",
+	} {
+		if _, err := c.Exec(pragma, nil); err != nil {
+			return fmt.Errorf("%s: %w", pragma, err)
+		}
+	}
+	return nil
+}
+
+// sqliteConnector opens mattn/go-sqlite3 connections with our hook without
+// registering a global driver name.
+type sqliteConnector struct {
+	dsn    string
+	driver *sqlite3.SQLiteDriver
+}
+
+func (c sqliteConnector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c sqliteConnector) Driver() driver.Driver                        { return c.driver }
+
+// checkpointLoop copies the WAL back into the database file every half
+// second without blocking readers or the writer (PASSIVE), and truncates
+// the WAL when the database closes.
+func (db *DB) checkpointLoop() {
+	defer close(db.stopped)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			_, _ = db.sql.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+			return
+		case <-t.C:
+			_, _ = db.sql.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
+// Close checkpoints the WAL and closes the connection pool.
+func (db *DB) Close() error {
+	if db.stop != nil {
+		db.closeOnce.Do(func() { close(db.stop) })
+		<-db.stopped
+	}
+	return db.sql.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/netip"
@@ -48,4 +49,20 @@ func clientNetwork(addr netip.Addr) []byte {
 	default:
 		return []byte{0}
 	}
+}
+
+// NewTagKey returns a fresh random key for one day's client tags.
+func NewTagKey() ([]byte, error) {
+	k := make([]byte, KeySize)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// TagWithKey returns a 16-byte keyed hash of the client's network (same rule
+// as ClientKey) under a random day key that is stored, sealed, only for a
+// week: once the key is deleted the tag cannot be linked to any network.
+func TagWithKey(dayKey []byte, addr netip.Addr) []byte {
+	return mac(dayKey, clientNetwork(addr))[:clientHashSize]
 }
