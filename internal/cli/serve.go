@@ -13,6 +13,7 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
+	"github.com/cambodia-sanctions/campaign/internal/ratelimit"
 	"github.com/cambodia-sanctions/campaign/internal/server"
 	"github.com/cambodia-sanctions/campaign/internal/signing"
 	"github.com/cambodia-sanctions/campaign/internal/store"
@@ -98,8 +99,13 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		}
 	})
 	svc := signing.NewService(v, writer, counter, cfg.Verify == "email", time.Now)
+	var limiter *ratelimit.Limiter
+	if !cfg.RateLimit.Off {
+		limiter = ratelimit.New(cfg.RateLimit.Requests, cfg.RateLimit.Per, time.Now)
+	}
 	srv, err := server.New(server.Options{
-		Logger: log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
+		RateLimit: limiter,
+		Logger:    log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
 		Article: camp.Article, Ready: readiness(db), Now: time.Now,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinPublicCount: cfg.MinPublicCount,
 		MinFillTime: cfg.MinFillTime, MaxBodyBytes: cfg.MaxBodyBytes,

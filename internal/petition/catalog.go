@@ -93,6 +93,18 @@ func (c *Catalog) BySlug(slug string) (*Petition, bool) {
 	return p, ok
 }
 
+// ByID returns the petition with that id, or false.
+func (c *Catalog) ByID(id int64) (*Petition, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, p := range c.list {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
 // Featured returns the petition shown on the home page: the featured one,
 // else the first open one, else nil.
 func (c *Catalog) Featured() *Petition {

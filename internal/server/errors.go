@@ -31,7 +31,7 @@ func wantsJSON(c *gin.Context) bool {
 func (s *Server) renderError(c *gin.Context, status int, key string) {
 	b := s.base(c, "")
 	msg := b.T(key)
-	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "60")
 	}
 	if wantsJSON(c) {

@@ -347,3 +347,16 @@ func section(t *testing.T, body, start, end string) string {
 	}
 	return body[i : i+j+len(end)]
 }
+
+// doFrom sends a request as if from the given remote address ("ip:port").
+func (e *env) doFrom(remote, method, target, body string, header ...string) *httptest.ResponseRecorder {
+	e.t.Helper()
+	r := httptest.NewRequest(method, target, strings.NewReader(body))
+	r.RemoteAddr = remote
+	for i := 0; i+1 < len(header); i += 2 {
+		r.Header.Set(header[i], header[i+1])
+	}
+	w := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(w, r)
+	return w
+}

@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -103,6 +105,28 @@ func (s *Server) requireContentType(c *gin.Context) {
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || (mt != "application/x-www-form-urlencoded" && mt != "application/json") {
 		s.renderError(c, http.StatusUnsupportedMediaType, "error.content_type")
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// limitRate refuses a client that sends more than its share with 429 and
+// Retry-After. The bucket key is a keyed hash of the client's network,
+// kept only in memory and dropped once the bucket refills.
+func (s *Server) limitRate(c *gin.Context) {
+	if s.RateLimit == nil {
+		c.Next()
+		return
+	}
+	ok, wait := s.RateLimit.Allow(s.Vault.ClientKey(clientAddr(c)))
+	if !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		if secs < 1 {
+			secs = 1
+		}
+		c.Header("Retry-After", strconv.Itoa(secs))
+		s.renderError(c, http.StatusTooManyRequests, "error.rate_limited")
 		c.Abort()
 		return
 	}

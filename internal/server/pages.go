@@ -1,7 +1,9 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -45,6 +47,16 @@ func (s *Server) handleAPIPetitionShow(c *gin.Context) {
 	}
 	t := s.Counter.Get(p.ID)
 	b := s.base(c, "")
+	// The figures change only when the tally does: a client polling the
+	// count gets 304 until then, and caches may keep it a few seconds.
+	etag := fmt.Sprintf(`W/"%d-%d-%d-%s"`, p.ID, t.Version, s.Petitions.Generation(), b.Lang)
+	c.Header("Cache-Control", "public, max-age=5")
+	c.Header("ETag", etag)
+	c.Header("Vary", "Accept-Language, Cookie")
+	if match := c.GetHeader("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		c.Status(http.StatusNotModified)
+		return
+	}
 	out := apiFigures{Slug: p.Slug, Title: p.Title, Open: p.IsOpenAt(s.Now()), Total: t.Total, Goal: p.Goal,
 		ByCountry: []apiCountry{}}
 	if !t.UpdatedAt.IsZero() {
@@ -62,7 +74,6 @@ func (s *Server) handleAPIPetitionShow(c *gin.Context) {
 		}
 		out.ByCountry = append(out.ByCountry, ac)
 	}
-	c.Header("Cache-Control", "public, max-age=5")
 	c.JSON(http.StatusOK, out)
 }
 

@@ -5,8 +5,9 @@ package server
 
 type countView struct {
 	Base
-	Count int64
-	Goal  int
+	PetitionID int64
+	Count      int64
+	Goal       int
 }
 
 // Goal64 is the goal as the Number formatter takes it.
@@ -31,7 +32,7 @@ type figuresView struct {
 }
 
 func countOf(b Base, v PetitionView) countView {
-	return countView{Base: b, Count: v.Count, Goal: v.Goal}
+	return countView{Base: b, PetitionID: v.ID, Count: v.Count, Goal: v.Goal}
 }
 
 func signFormOf(b Base, f SignFormView) signFormCtx { return signFormCtx{Base: b, Form: f} }

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/cambodia-sanctions/campaign/internal/content"
@@ -14,6 +12,7 @@ import (
 type PetitionView struct {
 	*petition.Petition
 	Count     int64
+	Version   uint64 // of the figures, for caching
 	Open      bool
 	Figures   []CountryFigure
 	Addressed []string // names of the countries (and the EU) it addresses
@@ -45,6 +44,7 @@ func (s *Server) view(p *petition.Petition) PetitionView {
 	v := PetitionView{
 		Petition: p,
 		Count:    t.Total,
+		Version:  t.Version,
 		Open:     p.IsOpenAt(s.Now()),
 		Figures:  publicFigures(t, int64(s.MinPublicCount)),
 	}
@@ -66,22 +66,27 @@ func countryName(code string) string {
 }
 
 func (s *Server) handleHome(c *gin.Context) {
-	page := HomePage{Base: s.base(c, ""), Article: s.Article}
-	page.Title = s.Article.Title
-	if p := s.Petitions.Featured(); p != nil {
-		v := s.view(p)
-		page.Petition = &v
-		page.Form = s.newSignForm(v)
-	}
-	s.render(c, http.StatusOK, "home", page)
+	s.renderCached(c, "home", func(b Base) (string, any) {
+		page := HomePage{Base: b, Article: s.Article}
+		page.Title = s.Article.Title
+		if p := s.Petitions.Featured(); p != nil {
+			v := s.view(p)
+			page.Petition = &v
+			page.Form = s.cachedSignForm(v)
+		}
+		return "home", page
+	})
 }
 
 func (s *Server) handlePetitionList(c *gin.Context) {
-	page := PetitionListPage{Base: s.base(c, "petitions.title")}
-	for _, p := range s.Petitions.All() {
-		page.Petitions = append(page.Petitions, s.view(p))
-	}
-	s.render(c, http.StatusOK, "petitions", page)
+	s.renderCached(c, "petitions", func(b Base) (string, any) {
+		page := PetitionListPage{Base: b}
+		page.Title = b.T("petitions.title")
+		for _, p := range s.Petitions.All() {
+			page.Petitions = append(page.Petitions, s.view(p))
+		}
+		return "petitions", page
+	})
 }
 
 func (s *Server) handlePetitionShow(c *gin.Context) {
@@ -90,8 +95,10 @@ func (s *Server) handlePetitionShow(c *gin.Context) {
 		s.handleNotFound(c)
 		return
 	}
-	v := s.view(p)
-	page := PetitionPage{Base: s.base(c, ""), Petition: v, Form: s.newSignForm(v)}
-	page.Title = p.Title
-	s.render(c, http.StatusOK, "petition", page)
+	s.renderCached(c, "petition|"+p.Slug, func(b Base) (string, any) {
+		v := s.view(p)
+		page := PetitionPage{Base: b, Petition: v, Form: s.cachedSignForm(v)}
+		page.Title = p.Title
+		return "petition", page
+	})
 }

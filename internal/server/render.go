@@ -46,7 +46,10 @@ type Base struct {
 	Title     string
 	Canonical string // absolute URL of the page
 	RequestID string
-	msgs      *i18n.Catalog
+	// Cached marks a render for the page cache: live parts (counts, the
+	// form token) become markers that are filled in per request.
+	Cached bool
+	msgs   *i18n.Catalog
 }
 
 // T translates key into the page's language.
@@ -89,6 +92,19 @@ func (s *Server) render(c *gin.Context, status int, page string, data any) {
 		return
 	}
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// execute renders a whole page into memory.
+func (s *Server) execute(page string, data any) ([]byte, error) {
+	t, ok := s.pages.sets[page]
+	if !ok {
+		return nil, fmt.Errorf("unknown page template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func (s *Server) templateFuncs() template.FuncMap {

@@ -11,7 +11,7 @@ func (s *Server) routes() {
 	e.GET("/", s.handleHome)
 	e.GET("/petitions", s.handlePetitionList)
 	e.GET("/petitions/:slug", s.handlePetitionShow)
-	e.POST("/petitions/:slug/signatures", s.requireContentType, s.handleSignatureCreate)
+	e.POST("/petitions/:slug/signatures", s.limitRate, s.requireContentType, s.handleSignatureCreate)
 	e.GET("/petitions/:slug/thanks", s.handleSignatureThanks)
 	e.GET("/privacy", s.handlePrivacy)
 

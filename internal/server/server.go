@@ -16,6 +16,7 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
+	"github.com/cambodia-sanctions/campaign/internal/ratelimit"
 	"github.com/cambodia-sanctions/campaign/internal/signing"
 	"github.com/cambodia-sanctions/campaign/internal/vault"
 	"github.com/cambodia-sanctions/campaign/web"
@@ -35,6 +36,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
 
+	// RateLimit limits signatures per client; nil means no limit.
+	RateLimit *ratelimit.Limiter
+
 	BaseURL        string
 	TrustedProxies []string
 	MinPublicCount int
@@ -47,6 +51,7 @@ type Server struct {
 	Options
 	engine *gin.Engine
 	pages  *pageSet
+	cache  *pageCache
 	assets *assetSet
 	secure bool // BaseURL is https: cookies get Secure, responses HSTS
 }
@@ -72,7 +77,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load static assets: %w", err)
 	}
-	s := &Server{Options: o, assets: assets, secure: strings.HasPrefix(o.BaseURL, "https://")}
+	s := &Server{Options: o, assets: assets, cache: newPageCache(), secure: strings.HasPrefix(o.BaseURL, "https://")}
 	if s.pages, err = parsePages(web.FS, s.templateFuncs()); err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}

@@ -51,6 +51,14 @@ func (s *Server) newSignForm(v PetitionView) SignFormView {
 	return SignFormView{Slug: v.Slug, Open: v.Open, Token: s.Vault.FormToken(s.Now()), Countries: country.All()}
 }
 
+// cachedSignForm is an empty form for the page cache: its token is a
+// marker filled in per request.
+func (s *Server) cachedSignForm(v PetitionView) SignFormView {
+	f := s.newSignForm(v)
+	f.Token = markerOpen + "token" + markerClose
+	return f
+}
+
 // ThanksPage follows a signature.
 type ThanksPage struct {
 	Base

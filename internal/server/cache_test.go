@@ -1,0 +1,75 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestPageViewsNeverQueryTheDatabase closes the database after start-up:
+// if any page view or API call touched it, it would fail. Counts still move
+// because they come from the in-memory counter.
+func TestPageViewsNeverQueryTheDatabase(t *testing.T) {
+	e := newEnv(t)
+	if w := e.postForm("open-petition", e.validForm("first@example.org")); w.Code != http.StatusSeeOther {
+		t.Fatalf("sign: %d", w.Code)
+	}
+	e.writer.Close(t.Context())
+	e.db.Close()
+	for i := 0; i < 300; i++ {
+		for _, path := range []string{"/", "/petitions", "/petitions/open-petition", "/api/petitions/open-petition"} {
+			w := e.get(path)
+			if w.Code != http.StatusOK {
+				t.Fatalf("view %d of %s with the database closed: status %d", i, path, w.Code)
+			}
+		}
+	}
+	if body := e.get("/").Body.String(); !strings.Contains(body, "1 person has signed") {
+		t.Errorf("home page does not show the stored count of 1")
+	}
+	e.counter.Add(e.open.ID, "FR", 41)
+	for _, path := range []string{"/", "/petitions", "/petitions/open-petition"} {
+		if body := e.get(path).Body.String(); !strings.Contains(body, "42 people have signed") {
+			t.Errorf("%s does not show the new count 42 after the counter moved", path)
+		}
+	}
+}
+
+// TestCachedPagesGetFreshTokens checks that two views of a cached page carry
+// their own fill-time tokens, not the one rendered into the cache.
+func TestCachedPagesGetFreshTokens(t *testing.T) {
+	e := newEnv(t)
+	first := e.get("/").Body.String()
+	e.clock.Advance(5e9)
+	second := e.get("/").Body.String()
+	tok := func(body string) string {
+		i := strings.Index(body, `name="t" value="`)
+		if i < 0 {
+			t.Fatal("no token field on the page")
+		}
+		rest := body[i+len(`name="t" value="`):]
+		return rest[:strings.IndexByte(rest, '"')]
+	}
+	if tok(first) == tok(second) {
+		t.Error("two views 5s apart carry the same form token; the cache must fill it per request")
+	}
+	if strings.Contains(first, "@@dyn:") {
+		t.Error("a cache marker leaked into the page")
+	}
+}
+
+func TestAPIETag(t *testing.T) {
+	e := newEnv(t)
+	w := e.get("/api/petitions/open-petition")
+	etag := w.Header().Get("ETag")
+	if etag == "" || !strings.Contains(w.Header().Get("Cache-Control"), "max-age") {
+		t.Fatalf("API answer has ETag %q and Cache-Control %q; want both", etag, w.Header().Get("Cache-Control"))
+	}
+	if w := e.get("/api/petitions/open-petition", "If-None-Match", etag); w.Code != http.StatusNotModified {
+		t.Errorf("unchanged figures with If-None-Match: status %d, want 304", w.Code)
+	}
+	e.counter.Add(e.open.ID, "US", 1)
+	if w := e.get("/api/petitions/open-petition", "If-None-Match", etag); w.Code != http.StatusOK {
+		t.Errorf("figures changed but If-None-Match got %d, want 200 with the new figures", w.Code)
+	}
+}
