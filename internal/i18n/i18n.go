@@ -89,6 +89,9 @@ func (c *Catalog) Negotiate(choice, acceptLanguage string) string {
 	best, bestQ := Fallback, -1.0
 	for _, part := range strings.Split(acceptLanguage, ",") {
 		tag, q := parseWeighted(strings.TrimSpace(part))
+		if q <= 0 {
+			continue // q=0 means "not acceptable" (RFC 9110 §12.4.2)
+		}
 		base := strings.ToLower(strings.SplitN(tag, "-", 2)[0])
 		if c.Has(base) && q > bestQ {
 			best, bestQ = base, q

@@ -77,7 +77,13 @@ func (c *Counter) Load(rows []store.CountRow) {
 		}
 	}
 	for id, old := range c.tallies {
-		if fresh[id] == nil && old.total != 0 {
+		switch {
+		case fresh[id] != nil:
+		case old.total == 0 && len(old.byCountry) == 0:
+			// Still empty: keep it with its version, which must never
+			// restart and repeat an ETag that stood for other figures.
+			fresh[id] = old
+		default:
 			fresh[id] = &tally{byCountry: map[string]int64{}, version: old.version + 1, updated: now}
 		}
 	}

@@ -155,3 +155,18 @@ func (s *Service) Open(sig *store.Signature) (Input, error) {
 
 // VerifiesEmail reports whether new signatures wait for email confirmation.
 func (s *Service) VerifiesEmail() bool { return s.verifyEmail }
+
+// Prepare validates req and seals it into a row without writing it, for
+// bulk paths (paper import, seeding) that batch their own inserts. It
+// returns the row and the receipt code whose hash the row carries.
+func (s *Service) Prepare(p *store.Petition, req Request) (*store.Signature, string, error) {
+	if err := s.validator.Check(&req.Input); err != nil {
+		return nil, "", err
+	}
+	code, err := vault.NewReceiptCode()
+	if err != nil {
+		return nil, "", fmt.Errorf("make receipt code: %w", err)
+	}
+	sig, err := s.seal(p, req, code, s.now().UTC())
+	return sig, code, err
+}

@@ -41,10 +41,11 @@ type BatchWriter struct {
 	maxBatch int
 	observe  func(BatchStats)
 
-	mu     sync.RWMutex // guards closed; held for reading while enqueueing
-	closed bool
-	queue  chan *writeRequest
-	done   chan struct{}
+	mu      sync.RWMutex // guards closed
+	closed  bool
+	senders sync.WaitGroup // Writes admitted before Close, still waiting for room in the queue
+	queue   chan *writeRequest
+	done    chan struct{}
 }
 
 type writeRequest struct {
@@ -85,13 +86,17 @@ func (w *BatchWriter) Write(ctx context.Context, sig *store.Signature) (bool, er
 		w.mu.RUnlock()
 		return false, ErrWriterClosed
 	}
+	w.senders.Add(1)
+	w.mu.RUnlock()
+	// No lock is held while waiting for room, so Close never waits for a
+	// full queue and can still give up when its ctx ends.
 	select {
 	case w.queue <- req:
+		w.senders.Done()
 	case <-ctx.Done():
-		w.mu.RUnlock()
+		w.senders.Done()
 		return false, ctx.Err()
 	}
-	w.mu.RUnlock()
 	// Once queued, the signature will be written even if the client goes
 	// away; we wait for the outcome so we never answer before the commit.
 	res := <-req.reply
@@ -104,7 +109,12 @@ func (w *BatchWriter) Close(ctx context.Context) error {
 	w.mu.Lock()
 	if !w.closed {
 		w.closed = true
-		close(w.queue)
+		// Writes admitted before this point may still wait for room; the
+		// queue closes once they are all in it.
+		go func() {
+			w.senders.Wait()
+			close(w.queue)
+		}()
 	}
 	w.mu.Unlock()
 	select {

@@ -127,19 +127,25 @@ func (v *Vault) Open(sealed []byte, aad []byte) ([]byte, error) {
 	return plain, nil
 }
 
-// EmailHash returns the 32-byte HMAC-SHA256, under the email-hash key, of the
+// EmailHash returns the first 16 bytes of the HMAC-SHA256, under the email-hash key, of the
 // canonical form of email (see CanonicalEmail). It is the duplicate key for
 // signatures.
 func (v *Vault) EmailHash(email string) []byte {
-	return mac(v.emailKey, []byte(CanonicalEmail(email)))
+	return mac(v.emailKey, []byte(CanonicalEmail(email)))[:LookupHashSize]
 }
 
-// ReceiptHash returns the 32-byte HMAC-SHA256, under the receipt-hash key, of
+// ReceiptHash returns the first 16 bytes of the HMAC-SHA256, under the receipt-hash key, of
 // the normalised receipt code (see NormalizeReceipt), so a hand-typed code
 // finds its signature.
 func (v *Vault) ReceiptHash(code string) []byte {
-	return mac(v.receiptKey, []byte(NormalizeReceipt(code)))
+	return mac(v.receiptKey, []byte(NormalizeReceipt(code)))[:LookupHashSize]
 }
+
+// LookupHashSize is the length of the email and receipt hashes. 128 bits
+// keep collisions out of reach (the birthday bound is 2^64 signatures) while
+// halving the two unique indexes that every signature inserts into at a
+// random place, so a campaign of millions still fits in the page cache.
+const LookupHashSize = 16
 
 // TokenHash returns the 32-byte HMAC-SHA256, under the token-hash key, of a
 // confirmation or session token exactly as given.

@@ -133,8 +133,8 @@ func TestOpenRejects(t *testing.T) {
 func TestEmailHash(t *testing.T) {
 	v1, v1again, v2 := mustVault(t, 1), mustVault(t, 1), mustVault(t, 2)
 	h := v1.EmailHash("alice@example.org")
-	if len(h) != 32 {
-		t.Fatalf("EmailHash length = %d, want 32", len(h))
+	if len(h) != LookupHashSize {
+		t.Fatalf("EmailHash length = %d, want %d", len(h), LookupHashSize)
 	}
 	if got := v1again.EmailHash("alice@example.org"); !bytes.Equal(got, h) {
 		t.Errorf("same key, same email: %x vs %x; want equal so duplicates are found after a restart", got, h)
