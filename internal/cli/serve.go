@@ -53,6 +53,7 @@ type serverApp struct {
 	db     *store.DB
 	writer *signing.BatchWriter
 	srv    *server.Server
+	tags   *signing.TagKeys
 }
 
 // buildServer wires every part of the public site.
@@ -98,7 +99,8 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 			log.Error("signature batch failed", "size", b.Size, "err", b.Err)
 		}
 	})
-	svc := signing.NewService(v, writer, counter, cfg.Verify == "email", time.Now)
+	tags := signing.NewTagKeys(db, v)
+	svc := signing.NewService(v, writer, counter, cfg.Verify == "email", time.Now).WithClientTags(tags)
 	var limiter *ratelimit.Limiter
 	if !cfg.RateLimit.Off {
 		limiter = ratelimit.New(cfg.RateLimit.Requests, cfg.RateLimit.Per, time.Now)
@@ -114,7 +116,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		_ = writer.Close(ctx)
 		return fail(err)
 	}
-	return &serverApp{db: db, writer: writer, srv: srv}, nil
+	return &serverApp{db: db, writer: writer, srv: srv, tags: tags}, nil
 }
 
 // serve listens until ctx ends (SIGINT/SIGTERM), then stops accepting,
@@ -129,6 +131,7 @@ func (a *serverApp) serve(ctx context.Context, cfg *config.Config, log *slog.Log
 	log.Info("listening", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "verify", cfg.Verify)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go a.housekeeping(ctx, log)
 	select {
 	case err := <-errc:
 		_ = a.writer.Close(context.Background())
@@ -147,4 +150,23 @@ func (a *serverApp) serve(ctx context.Context, cfg *config.Config, log *slog.Log
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// housekeeping runs the periodic jobs until ctx ends: for now, deleting
+// client-tag keys past their week.
+func (a *serverApp) housekeeping(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.tags.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
+			log.Error("purge client-tag keys", "err", err)
+		} else if n > 0 {
+			log.Info("deleted expired client-tag keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

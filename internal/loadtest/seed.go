@@ -66,7 +66,7 @@ func Seed(ctx context.Context, database, keyFile, slug string, n, batch int, pro
 			Name: "Seeded Signer " + strconv.Itoa(i), Email: "seed-" + run + "-" + strconv.Itoa(i) + "@example.org",
 			Country: countryFor(int64(i)), City: "Phnom Penh", IncludeInLetters: i%3 == 0,
 		}, Lang: "en", Source: "web"}
-		sig, _, err := svc.Prepare(p, in)
+		sig, _, err := svc.Prepare(ctx, p, in)
 		if err != nil {
 			return err
 		}

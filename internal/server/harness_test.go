@@ -360,3 +360,9 @@ func (e *env) doFrom(remote, method, target, body string, header ...string) *htt
 	e.srv.Handler().ServeHTTP(w, r)
 	return w
 }
+
+// receiptOpens reports whether a receipt code given to a signer opens sig.
+func (e *env) receiptOpens(code string, sig *store.Signature) bool {
+	id, secret, ok := e.vault.OpenReceiptCode(code)
+	return ok && id == sig.ID && string(e.vault.ReceiptSecretHash(secret)) == string(sig.ReceiptHash)
+}

@@ -5,6 +5,7 @@ package signing
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -40,6 +41,7 @@ type Service struct {
 	writer      Writer
 	counter     *Counter
 	validator   *Validator
+	tags        *TagKeys
 	now         func() time.Time
 	verifyEmail bool
 }
@@ -62,11 +64,7 @@ func (s *Service) Sign(ctx context.Context, p *store.Petition, req Request) (Rec
 	if err := s.validator.Check(&req.Input); err != nil {
 		return Receipt{}, err
 	}
-	code, err := vault.NewReceiptCode()
-	if err != nil {
-		return Receipt{}, fmt.Errorf("make receipt code: %w", err)
-	}
-	sig, err := s.seal(p, req, code, now)
+	sig, secret, err := s.seal(ctx, p, req, now)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -74,20 +72,63 @@ func (s *Service) Sign(ctx context.Context, p *store.Petition, req Request) (Rec
 	if err != nil {
 		return Receipt{}, fmt.Errorf("store signature: %w", err)
 	}
-	if inserted && sig.Status == store.StatusConfirmed {
+	if !inserted {
+		// A repeat gets the same answer as a first signature: a code that
+		// looks like any other but opens no signature, so it cannot be used
+		// to withdraw the earlier one.
+		code, err := vault.NewReceiptCode()
+		if err != nil {
+			return Receipt{}, fmt.Errorf("make receipt code: %w", err)
+		}
+		return Receipt{Status: sig.Status, Code: code}, nil
+	}
+	if sig.Status == store.StatusConfirmed {
 		s.counter.Add(p.ID, sig.Country, 1)
 	}
-	// A repeat gets the same answer as a first signature; its code is never
-	// stored, so it cannot be used to withdraw the earlier one.
-	return Receipt{Status: sig.Status, Code: code}, nil
+	return Receipt{Status: sig.Status, Code: s.vault.ReceiptCode(sig.ID, secret)}, nil
 }
 
-func (s *Service) seal(p *store.Petition, req Request, code string, now time.Time) (*store.Signature, error) {
+// ErrNoSuchReceipt is returned for a receipt code that opens no signature.
+var ErrNoSuchReceipt = errors.New("signing: no signature has this receipt code")
+
+// FindByReceipt returns the signature a receipt code was given for. Codes
+// that are malformed, point to no row or carry the wrong secret all give
+// ErrNoSuchReceipt, so the answer reveals nothing about other signatures.
+func (s *Service) FindByReceipt(ctx context.Context, st ReceiptStore, code string) (*store.Signature, error) {
+	id, secret, ok := s.vault.OpenReceiptCode(code)
+	if !ok {
+		return nil, ErrNoSuchReceipt
+	}
+	sig, err := st.FindSignatureByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNoSuchReceipt
+	}
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(sig.ReceiptHash, s.vault.ReceiptSecretHash(secret)) != 1 {
+		return nil, ErrNoSuchReceipt
+	}
+	return sig, nil
+}
+
+// ReceiptStore finds signatures by id.
+type ReceiptStore interface {
+	FindSignatureByID(ctx context.Context, id int64) (*store.Signature, error)
+}
+
+// seal turns a validated request into a row with its personal fields
+// encrypted, and returns the receipt secret whose hash the row carries.
+func (s *Service) seal(ctx context.Context, p *store.Petition, req Request, now time.Time) (*store.Signature, uint64, error) {
+	secret, err := vault.NewReceiptSecret()
+	if err != nil {
+		return nil, 0, err
+	}
 	emailHash := s.vault.EmailHash(req.Email)
 	sig := &store.Signature{
 		PetitionID:       p.ID,
 		EmailHash:        emailHash,
-		ReceiptHash:      s.vault.ReceiptHash(code),
+		ReceiptHash:      s.vault.ReceiptSecretHash(secret),
 		Status:           store.StatusConfirmed,
 		Country:          req.Country,
 		Public:           req.Public,
@@ -102,8 +143,10 @@ func (s *Service) seal(p *store.Petition, req Request, code string, now time.Tim
 	} else {
 		sig.ConfirmedAt = &now
 	}
-	if req.Client.IsValid() {
-		sig.ClientTag = s.vault.ClientTag(req.Client, now)
+	if req.Client.IsValid() && s.tags != nil {
+		if sig.ClientTag, err = s.tags.Tag(ctx, req.Client, now); err != nil {
+			return nil, 0, err
+		}
 	}
 	fields := []struct {
 		dst   *[]byte
@@ -118,11 +161,11 @@ func (s *Service) seal(p *store.Petition, req Request, code string, now time.Tim
 	for _, f := range fields {
 		sealed, err := s.vault.Seal([]byte(f.value), FieldAAD(p.ID, emailHash, f.name))
 		if err != nil {
-			return nil, fmt.Errorf("seal %s: %w", f.name, err)
+			return nil, 0, fmt.Errorf("seal %s: %w", f.name, err)
 		}
 		*f.dst = sealed
 	}
-	return sig, nil
+	return sig, secret, nil
 }
 
 // FieldAAD binds a sealed field to its petition, its signer and its column,
@@ -157,16 +200,23 @@ func (s *Service) Open(sig *store.Signature) (Input, error) {
 func (s *Service) VerifiesEmail() bool { return s.verifyEmail }
 
 // Prepare validates req and seals it into a row without writing it, for
-// bulk paths (paper import, seeding) that batch their own inserts. It
-// returns the row and the receipt code whose hash the row carries.
-func (s *Service) Prepare(p *store.Petition, req Request) (*store.Signature, string, error) {
+// bulk paths (paper import, seeding) that batch their own inserts. Once the
+// row is stored (and has its id), ReceiptCode(row, secret) gives its code.
+func (s *Service) Prepare(ctx context.Context, p *store.Petition, req Request) (*store.Signature, uint64, error) {
 	if err := s.validator.Check(&req.Input); err != nil {
-		return nil, "", err
+		return nil, 0, err
 	}
-	code, err := vault.NewReceiptCode()
-	if err != nil {
-		return nil, "", fmt.Errorf("make receipt code: %w", err)
-	}
-	sig, err := s.seal(p, req, code, s.now().UTC())
-	return sig, code, err
+	return s.seal(ctx, p, req, s.now().UTC())
+}
+
+// ReceiptCode is the code for a stored row prepared with Prepare.
+func (s *Service) ReceiptCode(sig *store.Signature, secret uint64) string {
+	return s.vault.ReceiptCode(sig.ID, secret)
+}
+
+// WithClientTags makes the service tag each signature with a daily-keyed
+// hash of the client's network (see TagKeys).
+func (s *Service) WithClientTags(t *TagKeys) *Service {
+	s.tags = t
+	return s
 }

@@ -47,7 +47,7 @@ func newIntake(t *testing.T, verifyEmail bool) *intake {
 	counter := signing.NewCounter(clock.Now)
 	return &intake{
 		db: db, dbPath: path, clock: clock, vault: v, counter: counter,
-		svc: signing.NewService(v, w, counter, verifyEmail, clock.Now),
+		svc: signing.NewService(v, w, counter, verifyEmail, clock.Now).WithClientTags(signing.NewTagKeys(db, v)),
 		p:   testutil.MustCreatePetition(t, db, store.Petition{Slug: "free-them"}),
 	}
 }
@@ -131,8 +131,8 @@ func TestSignStoresSignature(t *testing.T) {
 				t.Errorf("stored country %q lang %q source %q public %v letters %v updates %v, want KH km web true true false",
 					sig.Country, sig.Lang, sig.Source, sig.Public, sig.IncludeInLetters, sig.Updates)
 			}
-			if want := in.vault.ReceiptHash(rc.Code); !bytes.Equal(sig.ReceiptHash, want) {
-				t.Errorf("stored receipt hash %x, want ReceiptHash(%q) = %x", sig.ReceiptHash, rc.Code, want)
+			if found, err := in.svc.FindByReceipt(context.Background(), in.db, rc.Code); err != nil || found.ID != sig.ID {
+				t.Errorf("receipt code %q finds %v (err %v), want the stored signature %d", rc.Code, found, err, sig.ID)
 			}
 			if len(sig.ClientTag) == 0 {
 				t.Errorf("no client tag stored for a signature with a client address")
@@ -237,8 +237,8 @@ func TestSignDuplicate(t *testing.T) {
 					t.Errorf("repeat with %q: code %q, want a fresh code shaped like %q", email, again.Code, first.Code)
 				}
 				// The repeat's code must not withdraw the earlier signature.
-				if _, err := in.db.FindSignatureByReceipt(ctx, in.vault.ReceiptHash(again.Code)); !errors.Is(err, store.ErrNotFound) {
-					t.Errorf("repeat with %q: its receipt code finds a signature (err %v), want ErrNotFound", email, err)
+				if _, err := in.svc.FindByReceipt(ctx, in.db, again.Code); !errors.Is(err, signing.ErrNoSuchReceipt) {
+					t.Errorf("repeat with %q: its receipt code finds a signature (err %v), want ErrNoSuchReceipt", email, err)
 				}
 			}
 			if n := in.rowCount(t); n != 1 {

@@ -20,7 +20,7 @@ type Signature struct {
 	ID               int64
 	PetitionID       int64
 	EmailHash        []byte // keyed hash of the canonical email: finds duplicates
-	ReceiptHash      []byte // keyed hash of the receipt code: lets the signer withdraw
+	ReceiptHash      []byte // keyed hash of the receipt secret (see vault.ReceiptCode)
 	Status           string
 	Country          string
 	NameEnc          []byte
@@ -50,7 +50,7 @@ ON CONFLICT (petition_id, email_hash) DO NOTHING`
 // new rows get their ID set. Any other failure rolls back the whole batch.
 func (db *DB) InsertSignatures(ctx context.Context, batch []*Signature) (inserted []bool, err error) {
 	inserted = make([]bool, len(batch))
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin signature batch: %w", err)
 	}
@@ -115,10 +115,10 @@ func (db *DB) CountSignatures(ctx context.Context) ([]CountRow, error) {
 	return out, rows.Err()
 }
 
-// FindSignatureByReceipt returns the signature whose receipt hash matches.
-func (db *DB) FindSignatureByReceipt(ctx context.Context, receiptHash []byte) (*Signature, error) {
+// FindSignatureByID returns the signature with that id or ErrNotFound.
+func (db *DB) FindSignatureByID(ctx context.Context, id int64) (*Signature, error) {
 	var s Signature
-	err := db.gorm.WithContext(ctx).Where("receipt_hash = ?", receiptHash).Take(&s).Error
+	err := db.gorm.WithContext(ctx).Where("id = ?", id).Take(&s).Error
 	if err != nil {
 		return nil, translate(err)
 	}

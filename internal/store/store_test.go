@@ -137,7 +137,7 @@ func TestInsertSignaturesFailedBatchWritesNothing(t *testing.T) {
 	}
 }
 
-func TestFindSignatureByReceipt(t *testing.T) {
+func TestFindSignatureByID(t *testing.T) {
 	db := testutil.NewDB(t)
 	ctx := context.Background()
 	p := testutil.MustCreatePetition(t, db, store.Petition{})
@@ -146,11 +146,11 @@ func TestFindSignatureByReceipt(t *testing.T) {
 	if _, err := db.InsertSignatures(ctx, []*store.Signature{s}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.FindSignatureByReceipt(ctx, s.ReceiptHash)
+	got, err := db.FindSignatureByID(ctx, s.ID)
 	if err != nil || got.ID != s.ID || !bytes.Equal(got.NameEnc, s.NameEnc) {
 		t.Errorf("find by receipt: %+v, %v", got, err)
 	}
-	if _, err := db.FindSignatureByReceipt(ctx, []byte("other")); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.FindSignatureByID(ctx, s.ID+1); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown receipt: %v, want ErrNotFound", err)
 	}
 }

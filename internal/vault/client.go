@@ -1,12 +1,9 @@
 package vault
 
 import (
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"net/netip"
-	"time"
 )
 
 // clientHashSize is the length of client keys and tags: 128 bits is plenty
@@ -20,19 +17,6 @@ const clientHashSize = 16
 // the result. All invalid addresses share one bucket.
 func (v *Vault) ClientKey(addr netip.Addr) string {
 	return hex.EncodeToString(mac(v.clientKey, clientNetwork(addr))[:clientHashSize])
-}
-
-// ClientTag returns a 16-byte keyed hash of the client's network (same rule as
-// ClientKey) under a key derived for the UTC date of day, so tags group
-// signatures from one source within one day but not across days.
-func (v *Vault) ClientTag(addr netip.Addr, day time.Time) []byte {
-	info := infoClientTag + "/" + day.UTC().Format(time.DateOnly)
-	dayKey, err := hkdf.Expand(sha256.New, v.tagRootKey, info, KeySize)
-	if err != nil {
-		// Expand fails only for lengths above 255 hash blocks.
-		panic("vault: derive client-tag day key: " + err.Error())
-	}
-	return mac(dayKey, clientNetwork(addr))[:clientHashSize]
 }
 
 // clientNetwork returns the bytes that identify a client's network, prefixed

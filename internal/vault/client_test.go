@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestClientKey(t *testing.T) {
@@ -46,38 +45,24 @@ func TestClientKey(t *testing.T) {
 	}
 }
 
-func TestClientTag(t *testing.T) {
+func TestTagWithKey(t *testing.T) {
 	v := mustVault(t, 1)
+	k1, _ := NewTagKey()
+	k2, _ := NewTagKey()
 	addr := netip.MustParseAddr("2001:db8:1:2::1")
-	day1 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-	phnomPenh := time.FixedZone("ICT", 7*3600)
-	tests := []struct {
-		name string
-		a, b time.Time
-		same bool
-	}{
-		{"same UTC day", day1, day1.Add(23*time.Hour + 59*time.Minute), true},
-		{"next UTC day", day1.Add(23*time.Hour + 59*time.Minute), day1.Add(24 * time.Hour), false},
-		{"zone does not matter, UTC date does", time.Date(2025, 3, 2, 6, 0, 0, 0, phnomPenh), day1.Add(23 * time.Hour), true},
+	if got := TagWithKey(k1, addr); len(got) != 16 {
+		t.Fatalf("tag length = %d, want 16", len(got))
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ta, tb := v.ClientTag(addr, tt.a), v.ClientTag(addr, tt.b)
-			if len(ta) != 16 {
-				t.Fatalf("ClientTag length = %d, want 16", len(ta))
-			}
-			if bytes.Equal(ta, tb) != tt.same {
-				t.Errorf("ClientTag at %v = %x, at %v = %x; want same = %v", tt.a, ta, tt.b, tb, tt.same)
-			}
-		})
+	if a, b := TagWithKey(k1, addr), TagWithKey(k1, netip.MustParseAddr("2001:db8:1:2::99")); !bytes.Equal(a, b) {
+		t.Errorf("tags differ within one /64 (%x vs %x); want the same", a, b)
 	}
-	if a, b := v.ClientTag(addr, day1), v.ClientTag(netip.MustParseAddr("2001:db8:1:2::99"), day1); !bytes.Equal(a, b) {
-		t.Errorf("ClientTag differs within one /64 on one day (%x vs %x); want the same tag", a, b)
+	if a, b := TagWithKey(k1, addr), TagWithKey(k1, netip.MustParseAddr("2001:db8:1:3::1")); bytes.Equal(a, b) {
+		t.Errorf("tags equal for two /64s (%x); want different", a)
 	}
-	if a, b := v.ClientTag(addr, day1), v.ClientTag(netip.MustParseAddr("2001:db8:1:3::1"), day1); bytes.Equal(a, b) {
-		t.Errorf("ClientTag equal for two /64s on one day (%x); want different", a)
+	if bytes.Equal(TagWithKey(k1, addr), TagWithKey(k2, addr)) {
+		t.Error("tags equal under two day keys; want different")
 	}
-	if tag, key := v.ClientTag(addr, day1), v.ClientKey(addr); hex.EncodeToString(tag) == key {
-		t.Errorf("ClientTag reuses the ClientKey value; want a separate key")
+	if hex.EncodeToString(TagWithKey(k1, addr)) == v.ClientKey(addr) {
+		t.Error("tag equals the rate-limit key")
 	}
 }

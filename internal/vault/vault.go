@@ -29,7 +29,6 @@ const (
 	infoTokenHash       = "campaign/v1/token-hash"
 	infoClientKey       = "campaign/v1/client-key"
 	infoFormToken       = "campaign/v1/form-token"
-	infoClientTag       = "campaign/v1/client-tag"
 )
 
 // Sealed field layout: version byte, nonce, then GCM ciphertext and tag.
@@ -53,7 +52,6 @@ type Vault struct {
 	tokenKey   []byte
 	clientKey  []byte
 	formKey    []byte
-	tagRootKey []byte
 }
 
 // New derives the subkeys for every purpose from secret, which must be
@@ -74,7 +72,6 @@ func New(secret []byte) (*Vault, error) {
 		{infoTokenHash, &v.tokenKey},
 		{infoClientKey, &v.clientKey},
 		{infoFormToken, &v.formKey},
-		{infoClientTag, &v.tagRootKey},
 	}
 	for _, s := range subkeys {
 		k, err := hkdf.Key(sha256.New, secret, nil, s.info, KeySize)
@@ -134,14 +131,7 @@ func (v *Vault) EmailHash(email string) []byte {
 	return mac(v.emailKey, []byte(CanonicalEmail(email)))[:LookupHashSize]
 }
 
-// ReceiptHash returns the first 16 bytes of the HMAC-SHA256, under the receipt-hash key, of
-// the normalised receipt code (see NormalizeReceipt), so a hand-typed code
-// finds its signature.
-func (v *Vault) ReceiptHash(code string) []byte {
-	return mac(v.receiptKey, []byte(NormalizeReceipt(code)))[:LookupHashSize]
-}
-
-// LookupHashSize is the length of the email and receipt hashes. 128 bits
+// LookupHashSize is the length of the email and receipt-secret hashes. 128 bits
 // keep collisions out of reach (the birthday bound is 2^64 signatures) while
 // halving the two unique indexes that every signature inserts into at a
 // random place, so a campaign of millions still fits in the page cache.

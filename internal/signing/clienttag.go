@@ -1,0 +1,98 @@
+package signing
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/cambodia-sanctions/campaign/internal/vault"
+)
+
+// TagRetention is how long a day's client-tag key is kept. Within it,
+// organizers can group signatures that came from one network on one day
+// (fraud review); after it, the key is deleted and a tag can no longer be
+// linked to any network, not even by someone holding the secret key.
+const TagRetention = 7 * 24 * time.Hour
+
+// TagKeyStore keeps the sealed daily keys, shared by every instance.
+type TagKeyStore interface {
+	ClientTagKey(ctx context.Context, day string, candidate []byte) ([]byte, error)
+	DeleteClientTagKeysBefore(ctx context.Context, day string) (int64, error)
+}
+
+// TagKeys hands out each day's random client-tag key: created on first use
+// (the first instance to store one wins), kept sealed in the database and
+// cached in memory.
+type TagKeys struct {
+	store TagKeyStore
+	vault *vault.Vault
+	mu    sync.RWMutex
+	keys  map[string][]byte
+}
+
+// NewTagKeys returns the daily key keeper.
+func NewTagKeys(st TagKeyStore, v *vault.Vault) *TagKeys {
+	return &TagKeys{store: st, vault: v, keys: map[string][]byte{}}
+}
+
+// Tag returns the client tag of addr for the UTC day of now.
+func (t *TagKeys) Tag(ctx context.Context, addr netip.Addr, now time.Time) ([]byte, error) {
+	key, err := t.key(ctx, now.UTC().Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	return vault.TagWithKey(key, addr), nil
+}
+
+func (t *TagKeys) key(ctx context.Context, day string) ([]byte, error) {
+	t.mu.RLock()
+	k := t.keys[day]
+	t.mu.RUnlock()
+	if k != nil {
+		return k, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if k := t.keys[day]; k != nil {
+		return k, nil
+	}
+	fresh, err := vault.NewTagKey()
+	if err != nil {
+		return nil, err
+	}
+	aad := []byte("client-tag-key/" + day)
+	sealed, err := t.vault.Seal(fresh, aad)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := t.store.ClientTagKey(ctx, day, sealed)
+	if err != nil {
+		return nil, err
+	}
+	k, err = t.vault.Open(stored, aad)
+	if err != nil {
+		return nil, fmt.Errorf("open client-tag key of %s: %w", day, err)
+	}
+	t.keys[day] = k
+	return k, nil
+}
+
+// Purge deletes the keys older than TagRetention, from the database and
+// from memory, and returns how many rows went.
+func (t *TagKeys) Purge(ctx context.Context, now time.Time) (int64, error) {
+	cutoff := now.UTC().Add(-TagRetention).Format(time.DateOnly)
+	n, err := t.store.DeleteClientTagKeysBefore(ctx, cutoff)
+	if err != nil {
+		return 0, err
+	}
+	t.mu.Lock()
+	for day := range t.keys {
+		if day < cutoff {
+			delete(t.keys, day)
+		}
+	}
+	t.mu.Unlock()
+	return n, nil
+}
