@@ -177,3 +177,72 @@ func TestAcknowledgedSignaturesSurviveSIGKILL(t *testing.T) {
 	}
 	t.Logf("%d acknowledged before SIGKILL, %d stored, counter %d", len(acked), stored, figures.Total)
 }
+
+// TestSIGTERMDrainsAndExitsCleanly signs concurrently, sends SIGTERM and
+// checks that the server exits 0 and every acknowledged signature is stored.
+func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the real binary")
+	}
+	bin := buildBinary(t)
+	dataDir := t.TempDir()
+	srv := startServer(t, bin, dataDir)
+	const slug = "free-political-prisoners"
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 5 * time.Second}
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				email := fmt.Sprintf("term-%d-%d@example.org", w, i)
+				body := fmt.Sprintf(`{"name":"Signer %d %d","email":%q,"country":"TH"}`, w, i, email)
+				resp, err := client.Post(srv.base+"/petitions/"+slug+"/signatures", "application/json", strings.NewReader(body))
+				if err != nil {
+					return
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					return // 503 while draining, or the listener closed
+				}
+				mu.Lock()
+				acked = append(acked, email)
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(700 * time.Millisecond)
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := srv.cmd.Wait()
+	wg.Wait()
+	if err != nil {
+		t.Fatalf("server exited with %v after SIGTERM, want status 0; logs:\n%s", err, srv.logs.String())
+	}
+	if !strings.Contains(srv.logs.String(), "stopped cleanly") {
+		t.Errorf("logs do not say the server stopped cleanly:\n%s", srv.logs.String())
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dataDir, "campaign.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	key, _ := hex.DecodeString(durabilityKey)
+	v, _ := vault.New(key)
+	p, err := db.FindPetitionBySlug(ctx, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range acked {
+		if _, err := db.FindSignatureByEmail(ctx, p.ID, v.EmailHash(email)); err != nil {
+			t.Fatalf("acknowledged signature %s missing after a clean stop", email)
+		}
+	}
+	if len(acked) < 50 {
+		t.Errorf("only %d signatures acknowledged before SIGTERM; the test needs load to mean anything", len(acked))
+	}
+}
