@@ -54,6 +54,9 @@ type serverApp struct {
 	writer *signing.BatchWriter
 	srv    *server.Server
 	tags   *signing.TagKeys
+	svc    *signing.Service
+
+	emailRetention time.Duration
 }
 
 // buildServer wires every part of the public site.
@@ -106,8 +109,8 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		limiter = ratelimit.New(cfg.RateLimit.Requests, cfg.RateLimit.Per, time.Now)
 	}
 	srv, err := server.New(server.Options{
-		RateLimit: limiter,
-		Logger:    log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
+		RateLimit: limiter, Confirmations: db, EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
+		Logger: log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
 		Article: camp.Article, Ready: readiness(db), Now: time.Now,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinPublicCount: cfg.MinPublicCount,
 		MinFillTime: cfg.MinFillTime, MaxBodyBytes: cfg.MaxBodyBytes,
@@ -116,7 +119,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		_ = writer.Close(ctx)
 		return fail(err)
 	}
-	return &serverApp{db: db, writer: writer, srv: srv, tags: tags}, nil
+	return &serverApp{db: db, writer: writer, srv: srv, tags: tags, svc: svc, emailRetention: cfg.EmailRetention}, nil
 }
 
 // serve listens until ctx ends (SIGINT/SIGTERM), then stops accepting,
@@ -152,8 +155,8 @@ func (a *serverApp) serve(ctx context.Context, cfg *config.Config, log *slog.Log
 	return nil
 }
 
-// housekeeping runs the periodic jobs until ctx ends: for now, deleting
-// client-tag keys past their week.
+// housekeeping runs the periodic jobs until ctx ends: deleting client-tag
+// keys past their week and erasing signer emails past their retention.
 func (a *serverApp) housekeeping(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -162,6 +165,11 @@ func (a *serverApp) housekeeping(ctx context.Context, log *slog.Logger) {
 			log.Error("purge client-tag keys", "err", err)
 		} else if n > 0 {
 			log.Info("deleted expired client-tag keys", "count", n)
+		}
+		if n, err := a.svc.EraseExpiredEmails(ctx, a.db, a.emailRetention); err != nil && ctx.Err() == nil {
+			log.Error("erase expired emails", "err", err)
+		} else if n > 0 {
+			log.Info("erased signer emails past retention", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -22,26 +22,30 @@ const envFileVar = "CAMPAIGN_ENV_FILE"
 
 // Config holds every setting of the campaign server and its subcommands.
 type Config struct {
-	Addr            string        // CAMPAIGN_ADDR: listen address, HOST:PORT or :PORT
-	DataDir         string        // CAMPAIGN_DATA_DIR: database and secret key file live here by default
-	Database        string        // CAMPAIGN_DATABASE: sqlite://PATH or postgres://…
-	BaseURL         string        // CAMPAIGN_BASE_URL: public absolute URL, without trailing slash
-	SecretKey       Secret        // CAMPAIGN_SECRET_KEY(_FILE): 64 hex characters; empty means DataDir/secret.key
-	SMTPURL         Secret        // CAMPAIGN_SMTP_URL(_FILE): smtp:// or smtps://; empty means no SMTP
-	MailFrom        string        // CAMPAIGN_MAIL_FROM: sender address, required with SMTP
-	MailTransport   string        // CAMPAIGN_MAIL_TRANSPORT: "smtp" or "file" (.eml files)
-	Verify          string        // CAMPAIGN_VERIFY: "email" or "none"
-	LogFormat       string        // CAMPAIGN_LOG_FORMAT: "text" or "json"
-	LogLevel        string        // CAMPAIGN_LOG_LEVEL: debug, info, warn or error
-	TrustedProxies  []string      // CAMPAIGN_TRUSTED_PROXIES: IPs or CIDRs allowed to set X-Forwarded-For
-	ContentDir      string        // CAMPAIGN_CONTENT_DIR: the campaign as data (article, petitions, …)
-	MinPublicCount  int           // CAMPAIGN_MIN_PUBLIC_COUNT: smaller public counts are hidden
-	RateLimit       RateLimit     // CAMPAIGN_RATE_LIMIT: submissions per client and period
-	MinFillTime     time.Duration // CAMPAIGN_MIN_FILL_TIME: forms submitted faster are treated as bots
-	ConfirmTokenTTL time.Duration // CAMPAIGN_CONFIRM_TTL: lifetime of confirmation links
-	EmailRetention  time.Duration // CAMPAIGN_EMAIL_RETENTION: how long signer emails are kept
-	ShutdownTimeout time.Duration // CAMPAIGN_SHUTDOWN_TIMEOUT: grace period for a clean stop
-	MaxBodyBytes    int64         // CAMPAIGN_MAX_BODY_BYTES: request body limit
+	Addr          string // CAMPAIGN_ADDR: listen address, HOST:PORT or :PORT
+	DataDir       string // CAMPAIGN_DATA_DIR: database and secret key file live here by default
+	Database      string // CAMPAIGN_DATABASE: sqlite://PATH or postgres://…
+	BaseURL       string // CAMPAIGN_BASE_URL: public absolute URL, without trailing slash
+	SecretKey     Secret // CAMPAIGN_SECRET_KEY(_FILE): 64 hex characters; empty means DataDir/secret.key
+	SMTPURL       Secret // CAMPAIGN_SMTP_URL(_FILE): smtp:// or smtps://; empty means no SMTP
+	MailFrom      string // CAMPAIGN_MAIL_FROM: sender address, required with SMTP
+	MailTransport string // CAMPAIGN_MAIL_TRANSPORT: "smtp" or "file" (.eml files)
+	MailSubject   string // CAMPAIGN_MAIL_SUBJECT: neutral subject of confirmation mails
+	// MailNamePetition (CAMPAIGN_MAIL_NAME_PETITION) names the petition in
+	// mail bodies; off by default, so a watched inbox shows nothing telling.
+	MailNamePetition bool
+	Verify           string        // CAMPAIGN_VERIFY: "email" or "none"
+	LogFormat        string        // CAMPAIGN_LOG_FORMAT: "text" or "json"
+	LogLevel         string        // CAMPAIGN_LOG_LEVEL: debug, info, warn or error
+	TrustedProxies   []string      // CAMPAIGN_TRUSTED_PROXIES: IPs or CIDRs allowed to set X-Forwarded-For
+	ContentDir       string        // CAMPAIGN_CONTENT_DIR: the campaign as data (article, petitions, …)
+	MinPublicCount   int           // CAMPAIGN_MIN_PUBLIC_COUNT: smaller public counts are hidden
+	RateLimit        RateLimit     // CAMPAIGN_RATE_LIMIT: submissions per client and period
+	MinFillTime      time.Duration // CAMPAIGN_MIN_FILL_TIME: forms submitted faster are treated as bots
+	ConfirmTokenTTL  time.Duration // CAMPAIGN_CONFIRM_TTL: lifetime of confirmation links
+	EmailRetention   time.Duration // CAMPAIGN_EMAIL_RETENTION: how long signer emails are kept
+	ShutdownTimeout  time.Duration // CAMPAIGN_SHUTDOWN_TIMEOUT: grace period for a clean stop
+	MaxBodyBytes     int64         // CAMPAIGN_MAX_BODY_BYTES: request body limit
 
 	// autoTransport records that MailTransport was filled in by default
 	// rather than chosen, so that Validate only lets CAMPAIGN_VERIFY=email
@@ -85,6 +89,7 @@ func base() *Config {
 		RateLimit:       RateLimit{Requests: 20, Per: time.Minute},
 		MinFillTime:     3 * time.Second,
 		ConfirmTokenTTL: 168 * time.Hour,
+		MailSubject:     "Please confirm your signature",
 		EmailRetention:  30 * 24 * time.Hour,
 		ShutdownTimeout: 30 * time.Second,
 		MaxBodyBytes:    65536,

@@ -47,6 +47,19 @@ func settings() []setting {
 			func(c *Config) *Secret { return &c.SMTPURL }),
 		text("CAMPAIGN_MAIL_FROM", `sender address, e.g. "Campaign <noreply@example.org>"; required with SMTP`,
 			func(c *Config) *string { return &c.MailFrom }),
+		text("CAMPAIGN_MAIL_SUBJECT", "subject of confirmation mails; keep it neutral, a watched inbox may be read",
+			func(c *Config) *string { return &c.MailSubject }),
+		{name: "CAMPAIGN_MAIL_NAME_PETITION",
+			desc: `"true" to name the petition in mails; by default only the linked page does`,
+			set: func(c *Config, v string) error {
+				b, err := strconv.ParseBool(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not true or false", v)
+				}
+				c.MailNamePetition = b
+				return nil
+			},
+			get: func(c *Config) string { return strconv.FormatBool(c.MailNamePetition) }},
 		word("CAMPAIGN_MAIL_TRANSPORT", "smtp if SMTP is set, else file",
 			`how mail leaves: "smtp", or "file" to write .eml files instead of sending`,
 			func(c *Config) *string { return &c.MailTransport }),

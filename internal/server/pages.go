@@ -12,13 +12,16 @@ import (
 // PrivacyPage states what is stored, for how long and who sees it.
 type PrivacyPage struct {
 	Base
-	VerifyEmail    bool
-	MinPublicCount int
+	VerifyEmail        bool
+	MinPublicCount     int
+	EmailRetentionDays int
+	ConfirmDays        int
 }
 
 func (s *Server) handlePrivacy(c *gin.Context) {
 	s.render(c, http.StatusOK, "privacy", PrivacyPage{Base: s.base(c, "privacy.title"),
-		VerifyEmail: s.Signing.VerifiesEmail(), MinPublicCount: s.MinPublicCount})
+		VerifyEmail: s.Signing.VerifiesEmail(), MinPublicCount: s.MinPublicCount,
+		EmailRetentionDays: int(s.EmailRetention.Hours() / 24), ConfirmDays: int(s.ConfirmTTL.Hours() / 24)})
 }
 
 // apiFigures is the public JSON for a petition.

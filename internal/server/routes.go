@@ -15,6 +15,16 @@ func (s *Server) routes() {
 	e.GET("/petitions/:slug/thanks", s.handleSignatureThanks)
 	e.GET("/privacy", s.handlePrivacy)
 
+	// Signer control: confirmation links (GET shows, only POST acts) and
+	// withdrawal with the receipt code.
+	e.GET("/confirm/:token", s.handleConfirmShow)
+	e.POST("/confirm/:token", s.limitRate, s.handleConfirmCreate)
+	e.GET("/confirm/:token/not-me", s.handleNotMeShow)
+	e.POST("/confirm/:token/not-me", s.limitRate, s.handleNotMeCreate)
+	e.POST("/confirm/:token/renew", s.limitRate, s.handleConfirmRenew)
+	e.GET("/withdraw", s.handleWithdrawShow)
+	e.POST("/withdraw", s.limitRate, s.handleWithdrawCreate)
+
 	// Machine-readable.
 	e.GET("/api/petitions/:slug", s.handleAPIPetitionShow)
 	e.GET("/healthz", s.handleHealthz)

@@ -27,10 +27,12 @@ type Options struct {
 	Logger    *slog.Logger
 	Petitions *petition.Catalog
 	Signing   *signing.Service
-	Counter   *signing.Counter
-	Vault     *vault.Vault
-	Messages  *i18n.Catalog
-	Article   content.Article
+	// Confirmations is the store behind confirmation links and withdrawal.
+	Confirmations signing.ConfirmStore
+	Counter       *signing.Counter
+	Vault         *vault.Vault
+	Messages      *i18n.Catalog
+	Article       content.Article
 	// Ready reports whether the server can take traffic (database up,
 	// schema current); /readyz calls it.
 	Ready func(ctx context.Context) error
@@ -44,6 +46,9 @@ type Options struct {
 	MinPublicCount int
 	MinFillTime    time.Duration
 	MaxBodyBytes   int64
+	// EmailRetention and ConfirmTTL are stated on the privacy page.
+	EmailRetention time.Duration
+	ConfirmTTL     time.Duration
 }
 
 // Server serves the public site.
@@ -69,6 +74,12 @@ func New(o Options) (*Server, error) {
 	}
 	if o.MinPublicCount < 1 {
 		o.MinPublicCount = 10
+	}
+	if o.EmailRetention <= 0 {
+		o.EmailRetention = 30 * 24 * time.Hour
+	}
+	if o.ConfirmTTL <= 0 {
+		o.ConfirmTTL = 7 * 24 * time.Hour
 	}
 	if o.Ready == nil {
 		o.Ready = func(context.Context) error { return nil }

@@ -65,7 +65,9 @@ type ThanksPage struct {
 	Petition PetitionView
 	Receipt  string
 	Pending  bool
-	Share    []ShareLink
+	// ConfirmedNow follows a confirmation link's button.
+	ConfirmedNow bool
+	Share        []ShareLink
 }
 
 // ShareLink is a plain link to share the petition: no third-party script.
@@ -203,7 +205,7 @@ func (s *Server) handleSignatureThanks(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	v := s.view(p)
 	page := ThanksPage{Base: s.base(c, "thanks.title"), Petition: v, Receipt: code,
-		Pending: s.Signing.VerifiesEmail(), Share: s.shareLinks(v)}
+		Pending: s.Signing.VerifiesEmail(), Share: s.shareLinks(v), ConfirmedNow: c.Query("confirmed") == "1"}
 	s.render(c, http.StatusOK, "thanks", page)
 }
 

@@ -42,6 +42,9 @@ type Service struct {
 	counter     *Counter
 	validator   *Validator
 	tags        *TagKeys
+	mail        MailSealer
+	confirmTTL  time.Duration
+	notify      func() // wakes the mail worker after a commit that queued mail
 	now         func() time.Time
 	verifyEmail bool
 }
@@ -49,7 +52,8 @@ type Service struct {
 // NewService wires the intake. With verifyEmail, new signatures are pending
 // until the signer confirms by email and do not count until then.
 func NewService(v *vault.Vault, w Writer, c *Counter, verifyEmail bool, now func() time.Time) *Service {
-	return &Service{vault: v, writer: w, counter: c, validator: NewValidator(), now: now, verifyEmail: verifyEmail}
+	return &Service{vault: v, writer: w, counter: c, validator: NewValidator(), now: now, verifyEmail: verifyEmail,
+		confirmTTL: 7 * 24 * time.Hour, notify: func() {}}
 }
 
 // Validate checks in without signing; forms use it to show every error at once.
@@ -71,6 +75,9 @@ func (s *Service) Sign(ctx context.Context, p *store.Petition, req Request) (Rec
 	inserted, err := s.writer.Write(ctx, sig)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("store signature: %w", err)
+	}
+	if sig.FirstMail != nil || sig.RepeatMail != nil {
+		s.notify()
 	}
 	if !inserted {
 		// A repeat gets the same answer as a first signature: a code that
@@ -140,6 +147,9 @@ func (s *Service) seal(ctx context.Context, p *store.Petition, req Request, now 
 	}
 	if s.verifyEmail {
 		sig.Status = store.StatusPending
+		if err := s.queueMails(sig, p, req, now); err != nil {
+			return nil, 0, err
+		}
 	} else {
 		sig.ConfirmedAt = &now
 	}

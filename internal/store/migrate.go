@@ -90,6 +90,26 @@ CREATE TABLE client_tag_keys (
 		// Receipt codes now carry their row id (vault.ReceiptCode), so the
 		// random-order receipt index, costly on every insert, can go.
 		{3, "drop receipt index", `DROP INDEX signatures_receipt`},
+		{4, "email confirmation and outbox", `
+ALTER TABLE signatures ADD COLUMN confirm_hash {{blob}};
+ALTER TABLE signatures ADD COLUMN confirm_expires_at {{time}};
+ALTER TABLE signatures ADD COLUMN mail_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signatures ADD COLUMN no_mail BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE UNIQUE INDEX signatures_confirm ON signatures (confirm_hash) WHERE confirm_hash IS NOT NULL;
+CREATE TABLE outbox (
+	id {{id}},
+	kind TEXT NOT NULL,
+	signature_id BIGINT NOT NULL,
+	payload_enc {{blob}},
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at {{time}} NOT NULL,
+	sent_at {{time}},
+	failed_at {{time}},
+	last_error TEXT NOT NULL DEFAULT '',
+	created_at {{time}} NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
+`},
 	}
 }
 

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -36,13 +38,55 @@ type Signature struct {
 	SignedAt         time.Time
 	ConfirmedAt      *time.Time
 	WithdrawnAt      *time.Time
+	ConfirmHash      []byte     // keyed hash of the pending confirmation token
+	ConfirmExpiresAt *time.Time // when that token stops confirming
+	MailCount        int        // mails ever queued to this address for this petition
+	NoMail           bool       // "it wasn't me": never mail this address for this petition again
+
+	// Mail to queue in the same transaction: FirstMail when the signature
+	// is new, RepeatMail when the address had already signed.
+	FirstMail  *QueuedMail `gorm:"-"`
+	RepeatMail *RepeatMail `gorm:"-"`
+}
+
+// MaxMailsPerSignature caps the mails one address ever receives for one
+// petition, whatever anyone submits.
+const MaxMailsPerSignature = 5
+
+// QueuedMail is a sealed outbox payload.
+type QueuedMail struct {
+	Kind       string
+	PayloadEnc []byte
+}
+
+// RepeatMail is what to send when an address signs again: a fresh
+// confirmation (new token) if its signature is still pending, or an
+// "already signed" note if it is confirmed.
+type RepeatMail struct {
+	Confirm          QueuedMail
+	ConfirmHash      []byte
+	ConfirmExpiresAt time.Time
+	AlreadySigned    QueuedMail
 }
 
 const insertSignatureSQL = `INSERT INTO signatures (petition_id, email_hash, receipt_hash, status, country,
 	name_enc, email_enc, city_enc, comment_enc, public, include_in_letters, updates, lang, source,
-	client_tag, signed_at, confirmed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+	client_tag, signed_at, confirmed_at, confirm_hash, confirm_expires_at, mail_count)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 ON CONFLICT (petition_id, email_hash) DO NOTHING`
+
+// repeatMailSQL counts one more mail to an address that signed before,
+// within the cap and unless it asked for none, and renews the token of a
+// pending signature; it returns the row only when a mail may go.
+const repeatMailSQL = `UPDATE signatures SET mail_count = mail_count + 1,
+	confirm_hash = CASE WHEN status = 'pending' THEN $3 ELSE confirm_hash END,
+	confirm_expires_at = CASE WHEN status = 'pending' THEN $4 ELSE confirm_expires_at END
+WHERE petition_id = $1 AND email_hash = $2 AND mail_count < $5 AND no_mail = FALSE
+	AND status IN ('pending', 'confirmed')
+RETURNING id, status`
+
+const insertOutboxSQL = `INSERT INTO outbox (kind, signature_id, payload_enc, attempts, next_attempt_at, created_at)
+VALUES ($1, $2, $3, 0, $4, $4)`
 
 // InsertSignatures writes a batch of signatures in one transaction, one
 // fsync for the lot. A signature whose (petition, email hash) already exists
@@ -64,21 +108,34 @@ func (db *DB) InsertSignatures(ctx context.Context, batch []*Signature) (inserte
 		return nil, fmt.Errorf("prepare signature insert: %w", err)
 	}
 	defer stmt.Close()
+	now := db.now()
 	for i, s := range batch {
+		if s.FirstMail != nil {
+			s.MailCount = 1
+		}
 		res, err := stmt.ExecContext(ctx, s.PetitionID, s.EmailHash, s.ReceiptHash, s.Status, s.Country,
 			s.NameEnc, s.EmailEnc, s.CityEnc, s.CommentEnc, s.Public, s.IncludeInLetters, s.Updates,
-			s.Lang, s.Source, s.ClientTag, s.SignedAt.UTC(), utcPtr(s.ConfirmedAt))
+			s.Lang, s.Source, s.ClientTag, s.SignedAt.UTC(), utcPtr(s.ConfirmedAt),
+			s.ConfirmHash, utcPtr(s.ConfirmExpiresAt), s.MailCount)
 		if err != nil {
 			return nil, fmt.Errorf("insert signature: %w", translate(err))
 		}
 		// ON CONFLICT DO NOTHING affects no row for a repeat signature.
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err := queueRepeatMail(ctx, tx, s, now); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if s.ID, err = res.LastInsertId(); err != nil {
 			return nil, fmt.Errorf("read signature id: %w", err)
 		}
 		inserted[i] = true
+		if s.FirstMail != nil {
+			if _, err := tx.ExecContext(ctx, insertOutboxSQL, s.FirstMail.Kind, s.ID, s.FirstMail.PayloadEnc, now); err != nil {
+				return nil, fmt.Errorf("queue mail: %w", err)
+			}
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit signature batch: %w", err)
@@ -140,4 +197,31 @@ func utcPtr(t *time.Time) any {
 		return nil
 	}
 	return t.UTC()
+}
+
+// queueRepeatMail queues the mail for an address that signed before, if
+// the cap and its choices allow one.
+func queueRepeatMail(ctx context.Context, tx *sql.Tx, s *Signature, now time.Time) error {
+	if s.RepeatMail == nil {
+		return nil
+	}
+	r := s.RepeatMail
+	var id int64
+	var status string
+	err := tx.QueryRowContext(ctx, repeatMailSQL, s.PetitionID, s.EmailHash, r.ConfirmHash,
+		r.ConfirmExpiresAt.UTC(), MaxMailsPerSignature).Scan(&id, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // capped, opted out, or withdrawn: no mail
+	}
+	if err != nil {
+		return fmt.Errorf("count repeat mail: %w", err)
+	}
+	mail := r.AlreadySigned
+	if status == StatusPending {
+		mail = r.Confirm
+	}
+	if _, err := tx.ExecContext(ctx, insertOutboxSQL, mail.Kind, id, mail.PayloadEnc, now); err != nil {
+		return fmt.Errorf("queue mail: %w", err)
+	}
+	return nil
 }
