@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/cambodia-sanctions/campaign/internal/config"
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
+	"github.com/cambodia-sanctions/campaign/internal/mail"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
 	"github.com/cambodia-sanctions/campaign/internal/ratelimit"
 	"github.com/cambodia-sanctions/campaign/internal/server"
@@ -55,6 +57,7 @@ type serverApp struct {
 	srv    *server.Server
 	tags   *signing.TagKeys
 	svc    *signing.Service
+	outbox *mail.Outbox
 
 	emailRetention time.Duration
 }
@@ -103,7 +106,15 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		}
 	})
 	tags := signing.NewTagKeys(db, v)
-	svc := signing.NewService(v, writer, counter, cfg.Verify == "email", time.Now).WithClientTags(tags)
+	svc := signing.NewService(v, writer, counter, false, time.Now).WithClientTags(tags)
+	outbox, err := buildOutbox(cfg, db, v, msgs, log)
+	if err != nil {
+		_ = writer.Close(ctx)
+		return fail(err)
+	}
+	if cfg.Verify == "email" {
+		svc.WithEmail(mail.Sealer{Vault: v}, cfg.ConfirmTokenTTL, outbox.Notify)
+	}
 	var limiter *ratelimit.Limiter
 	if !cfg.RateLimit.Off {
 		limiter = ratelimit.New(cfg.RateLimit.Requests, cfg.RateLimit.Per, time.Now)
@@ -119,7 +130,8 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		_ = writer.Close(ctx)
 		return fail(err)
 	}
-	return &serverApp{db: db, writer: writer, srv: srv, tags: tags, svc: svc, emailRetention: cfg.EmailRetention}, nil
+	return &serverApp{db: db, writer: writer, srv: srv, tags: tags, svc: svc, outbox: outbox,
+		emailRetention: cfg.EmailRetention}, nil
 }
 
 // serve listens until ctx ends (SIGINT/SIGTERM), then stops accepting,
@@ -135,6 +147,10 @@ func (a *serverApp) serve(ctx context.Context, cfg *config.Config, log *slog.Log
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go a.housekeeping(ctx, log)
+	mailCtx, stopMail := context.WithCancel(context.Background())
+	mailDone := make(chan struct{})
+	go func() { a.outbox.Run(mailCtx); close(mailDone) }()
+	defer func() { stopMail(); <-mailDone }()
 	select {
 	case err := <-errc:
 		_ = a.writer.Close(context.Background())
@@ -177,4 +193,31 @@ func (a *serverApp) housekeeping(ctx context.Context, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// buildOutbox picks the mail transport — SMTP when CAMPAIGN_SMTP_URL is
+// set, else .eml files under DATA_DIR/outbox — and the worker that sends
+// queued mail through it.
+func buildOutbox(cfg *config.Config, db *store.DB, v *vault.Vault, msgs *i18n.Catalog, log *slog.Logger) (*mail.Outbox, error) {
+	composer, err := mail.NewComposer(msgs, mail.ComposerOptions{BaseURL: cfg.BaseURL, Subject: cfg.MailSubject,
+		NamePetition: cfg.MailNamePetition})
+	if err != nil {
+		return nil, fmt.Errorf("mail (CAMPAIGN_MAIL_SUBJECT): %w", err)
+	}
+	from := cfg.MailFrom
+	if from == "" {
+		from = "Signatures <noreply@localhost>"
+	}
+	var transport mail.Transport
+	if cfg.MailTransport == "smtp" && cfg.SMTPURL.IsSet() {
+		if transport, err = mail.NewSMTP(cfg.SMTPURL.Value(), from); err != nil {
+			return nil, fmt.Errorf("CAMPAIGN_SMTP_URL / CAMPAIGN_MAIL_FROM: %w", err)
+		}
+	} else {
+		dir := filepath.Join(cfg.DataDir, "outbox")
+		if transport, err = mail.NewFile(dir, from, log); err != nil {
+			return nil, fmt.Errorf("mail file transport %s: %w", dir, err)
+		}
+	}
+	return mail.NewOutbox(db, v, composer, transport, mail.OutboxOptions{Logger: log}), nil
 }
