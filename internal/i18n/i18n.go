@@ -27,8 +27,15 @@ func Load(fsys fs.FS, dir string) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A language may also have a folder of catalogs (locales/en/*.json),
+	// one per part of the interface, merged into one; a key defined twice
+	// is an error.
+	parts, err := fs.Glob(fsys, path.Join(dir, "*", "*.json"))
+	if err != nil {
+		return nil, err
+	}
 	c := &Catalog{msgs: map[string]map[string]string{}}
-	for _, f := range files {
+	for _, f := range append(files, parts...) {
 		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
@@ -38,8 +45,19 @@ func Load(fsys fs.FS, dir string) (*Catalog, error) {
 			return nil, fmt.Errorf("message catalog %s: %w", f, err)
 		}
 		lang := strings.TrimSuffix(path.Base(f), ".json")
-		c.msgs[lang] = m
-		c.langs = append(c.langs, lang)
+		if path.Dir(f) != dir {
+			lang = path.Base(path.Dir(f))
+		}
+		if c.msgs[lang] == nil {
+			c.msgs[lang] = map[string]string{}
+			c.langs = append(c.langs, lang)
+		}
+		for k, v := range m {
+			if _, dup := c.msgs[lang][k]; dup {
+				return nil, fmt.Errorf("message catalog %s: key %q is already defined for %s", f, k, lang)
+			}
+			c.msgs[lang][k] = v
+		}
 	}
 	if _, ok := c.msgs[Fallback]; !ok {
 		return nil, fmt.Errorf("message catalog %s/%s.json is missing", dir, Fallback)

@@ -121,14 +121,20 @@ func (s *Server) limitRate(c *gin.Context) {
 	}
 	ok, wait := s.RateLimit.Allow(s.Vault.ClientKey(clientAddr(c)))
 	if !ok {
-		secs := int(math.Ceil(wait.Seconds()))
-		if secs < 1 {
-			secs = 1
-		}
-		c.Header("Retry-After", strconv.Itoa(secs))
+		c.Header("Retry-After", retryAfterSeconds(wait))
 		s.renderError(c, http.StatusTooManyRequests, "error.rate_limited")
 		c.Abort()
 		return
 	}
 	c.Next()
+}
+
+// retryAfterSeconds formats a wait for the Retry-After header: whole
+// seconds, at least one.
+func retryAfterSeconds(wait time.Duration) string {
+	secs := int(math.Ceil(wait.Seconds()))
+	if secs < 1 {
+		secs = 1
+	}
+	return strconv.Itoa(secs)
 }

@@ -49,7 +49,9 @@ type Base struct {
 	// Cached marks a render for the page cache: live parts (counts, the
 	// form token) become markers that are filled in per request.
 	Cached bool
-	msgs   *i18n.Catalog
+	// Admin is set on console pages: who is signed in, with which role.
+	Admin *AdminContext
+	msgs  *i18n.Catalog
 }
 
 // T translates key into the page's language.
@@ -116,5 +118,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"figuresOf":   s.figuresOf,
 		"countryName": countryName,
 		"list":        func(xs ...string) []string { return xs },
+		"statuses":    statuses,
+		"int64":       func(n int) int64 { return int64(n) },
 	}
 }

@@ -1,5 +1,7 @@
 package server
 
+import "github.com/cambodia-sanctions/campaign/internal/store"
+
 // routes lists every route of the site in one place.
 func (s *Server) routes() {
 	e := s.engine
@@ -29,6 +31,28 @@ func (s *Server) routes() {
 	e.GET("/api/petitions/:slug", s.handleAPIPetitionShow)
 	e.GET("/healthz", s.handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
+
+	// Organizer console: sign-in, then a session for everything; every POST
+	// carries the session's CSRF token; each route names its least role.
+	e.GET("/admin/login", s.handleLoginShow)
+	e.POST("/admin/login", s.handleLoginCreate)
+	viewer, organizer, owner := s.requireRole(store.RoleViewer), s.requireRole(store.RoleOrganizer), s.requireRole(store.RoleOwner)
+	a := e.Group("/admin", s.requireSession, s.checkCSRF)
+	a.POST("/logout", s.handleLogout)
+	a.GET("", viewer, s.handleAdminDashboard)
+	a.GET("/petitions/new", organizer, s.handleAdminPetitionNew)
+	a.POST("/petitions", organizer, s.handleAdminPetitionCreate)
+	a.GET("/petitions/:slug", viewer, s.handleAdminPetitionFigures)
+	a.GET("/petitions/:slug/edit", organizer, s.handleAdminPetitionEdit)
+	a.POST("/petitions/:slug", organizer, s.handleAdminPetitionUpdate)
+	a.POST("/petitions/:slug/status", organizer, s.handleAdminPetitionStatus)
+	a.GET("/petitions/:slug/signatures", organizer, s.handleAdminSignatureSearch)
+	a.POST("/petitions/:slug/signatures/moderate", organizer, s.handleAdminSignatureModerate)
+	a.GET("/audit", organizer, s.handleAdminAudit)
+	a.GET("/accounts", owner, s.handleAdminAccounts)
+	a.POST("/accounts", owner, s.handleAdminAccountCreate)
+	a.POST("/accounts/:id/disable", owner, s.handleAdminAccountDisable)
+	a.POST("/accounts/:id/role", owner, s.handleAdminAccountRole)
 
 	// Embedded, fingerprinted assets.
 	e.GET("/static/*file", s.handleStatic)

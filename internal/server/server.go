@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/cambodia-sanctions/campaign/internal/auth"
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
@@ -29,10 +30,13 @@ type Options struct {
 	Signing   *signing.Service
 	// Confirmations is the store behind confirmation links and withdrawal.
 	Confirmations signing.ConfirmStore
-	Counter       *signing.Counter
-	Vault         *vault.Vault
-	Messages      *i18n.Catalog
-	Article       content.Article
+	// Auth signs organizers in; Console is the console's database.
+	Auth     *auth.Service
+	Console  ConsoleStore
+	Counter  *signing.Counter
+	Vault    *vault.Vault
+	Messages *i18n.Catalog
+	Article  content.Article
 	// Ready reports whether the server can take traffic (database up,
 	// schema current); /readyz calls it.
 	Ready func(ctx context.Context) error

@@ -110,6 +110,39 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
 `},
+		{5, "organizer console", `
+CREATE TABLE organizers (
+	id {{id}},
+	email TEXT NOT NULL UNIQUE,
+	role TEXT NOT NULL,
+	password_hash TEXT NOT NULL,
+	disabled_at {{time}},
+	created_at {{time}} NOT NULL,
+	updated_at {{time}} NOT NULL
+);
+CREATE TABLE sessions (
+	id {{id}},
+	token_hash {{blob}} NOT NULL UNIQUE,
+	organizer_id BIGINT NOT NULL REFERENCES organizers(id),
+	csrf_token TEXT NOT NULL,
+	created_at {{time}} NOT NULL,
+	last_seen_at {{time}} NOT NULL,
+	expires_at {{time}} NOT NULL
+);
+CREATE INDEX sessions_organizer ON sessions (organizer_id);
+CREATE TABLE audit_log (
+	id {{id}},
+	at {{time}} NOT NULL,
+	actor_id BIGINT,
+	actor TEXT NOT NULL,
+	action TEXT NOT NULL,
+	target TEXT NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT '',
+	row_count BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX audit_log_at ON audit_log (at);
+ALTER TABLE signatures ADD COLUMN email_domain_hash {{blob}};
+`},
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // KeySize is the length of the campaign's secret key in bytes.
@@ -129,6 +130,15 @@ func (v *Vault) Open(sealed []byte, aad []byte) ([]byte, error) {
 // signatures.
 func (v *Vault) EmailHash(email string) []byte {
 	return mac(v.emailKey, []byte(CanonicalEmail(email)))[:LookupHashSize]
+}
+
+// EmailDomainHash is a keyed hash of the domain of an email address
+// (after canonicalisation), so organizers can find the signatures of one
+// domain during fraud review without domains being stored in clear.
+func (v *Vault) EmailDomainHash(email string) []byte {
+	canon := CanonicalEmail(email)
+	domain := canon[strings.LastIndexByte(canon, '@')+1:]
+	return mac(v.emailKey, []byte("domain:"+domain))[:LookupHashSize]
 }
 
 // LookupHashSize is the length of the email and receipt-secret hashes. 128 bits
