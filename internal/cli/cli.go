@@ -38,7 +38,8 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":       {"run the web server (the site, the API and, later, the console)", runServe},
+		"serve":       {"run the web server (the site, the API and the organizer console)", runServe},
+		"admin":       {"create, list or disable organizer accounts", runAdmin},
 		"migrate":     {"apply database migrations and exit", runMigrate},
 		"healthcheck": {"check that the local server answers (for container health checks)", runHealthcheck},
 		"help":        {"show help for a command", nil},

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/cambodia-sanctions/campaign/internal/auth"
 	"github.com/cambodia-sanctions/campaign/internal/config"
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
@@ -115,12 +116,17 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	if cfg.Verify == "email" {
 		svc.WithEmail(mail.Sealer{Vault: v}, cfg.ConfirmTokenTTL, outbox.Notify)
 	}
+	authSvc, err := auth.NewService(db, v, time.Now)
+	if err != nil {
+		_ = writer.Close(ctx)
+		return fail(err)
+	}
 	var limiter *ratelimit.Limiter
 	if !cfg.RateLimit.Off {
 		limiter = ratelimit.New(cfg.RateLimit.Requests, cfg.RateLimit.Per, time.Now)
 	}
 	srv, err := server.New(server.Options{
-		RateLimit: limiter, Confirmations: db, EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
+		RateLimit: limiter, Confirmations: db, Auth: authSvc, Console: db, EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
 		Logger: log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
 		Article: camp.Article, Ready: readiness(db), Now: time.Now,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinPublicCount: cfg.MinPublicCount,
@@ -181,6 +187,10 @@ func (a *serverApp) housekeeping(ctx context.Context, log *slog.Logger) {
 			log.Error("purge client-tag keys", "err", err)
 		} else if n > 0 {
 			log.Info("deleted expired client-tag keys", "count", n)
+		}
+		now := time.Now()
+		if _, err := a.db.DeleteExpiredSessions(ctx, now, now.Add(-auth.IdleTimeout)); err != nil && ctx.Err() == nil {
+			log.Error("delete expired sessions", "err", err)
 		}
 		if n, err := a.svc.EraseExpiredEmails(ctx, a.db, a.emailRetention); err != nil && ctx.Err() == nil {
 			log.Error("erase expired emails", "err", err)
