@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -138,7 +139,9 @@ func (s *Server) handleWithdrawCreate(c *gin.Context) {
 		s.renderError(c, http.StatusRequestEntityTooLarge, "error.too_large")
 		return
 	}
-	if form.Code == "" {
+	// A code of only spaces is as empty as no code: say so rather than
+	// answer as if a code had been tried.
+	if strings.TrimSpace(form.Code) == "" {
 		page.Error = page.T("withdraw.code_required")
 		s.render(c, http.StatusUnprocessableEntity, "withdraw", page)
 		return

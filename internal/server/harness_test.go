@@ -1,22 +1,26 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
 	"html"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
+	"github.com/cambodia-sanctions/campaign/internal/mail"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
 	"github.com/cambodia-sanctions/campaign/internal/server"
 	"github.com/cambodia-sanctions/campaign/internal/signing"
@@ -40,16 +44,47 @@ type env struct {
 	catalog *petition.Catalog
 	writer  *signing.BatchWriter
 	srv     *server.Server
+	svc     *signing.Service
 	msgs    *i18n.Catalog
 	open    *store.Petition // "open-petition", featured
 	closed  *store.Petition // "closed-petition"
+
+	// Set by newEmailEnv only.
+	mailbox *testutil.SMTPServer // the SMTP server mail is delivered to
+	outbox  *mail.Outbox         // its worker; tests call SendDue themselves
+	mailLog *syncBuffer          // what the outbox worker logs
 }
 
 type envOption func(*server.Options)
 
 // newEnv builds the real server on a fresh SQLite database with two
-// petitions: one open and featured, one closed.
+// petitions: one open and featured, one closed. Signatures count at once
+// (CAMPAIGN_VERIFY=none).
 func newEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	return buildEnv(t, false, opts...)
+}
+
+// Settings of the email-confirmation env. The link lifetime differs from
+// the default so pages that state it show what was configured.
+const (
+	testConfirmTTL = 48 * time.Hour
+	testRetention  = 30 * 24 * time.Hour
+	testMailFrom   = "Signatures <noreply@campaign.test>"
+	testBaseURL    = "http://campaign.test"
+)
+
+// newEmailEnv is newEnv with CAMPAIGN_VERIFY=email wired as serve wires
+// it: new signatures are pending, their mail is queued in the outbox and
+// e.outbox delivers it over SMTP to e.mailbox, a real SMTP server in the
+// test process. Every part (database timestamps, service, outbox, server)
+// runs on the test clock. Nothing sends mail until the test calls SendDue.
+func newEmailEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	return buildEnv(t, true, opts...)
+}
+
+func buildEnv(t *testing.T, email bool, opts ...envOption) *env {
 	t.Helper()
 	db, path := testutil.NewDBFile(t)
 	clock := testutil.NewClock()
@@ -69,16 +104,21 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e.writer = signing.NewBatchWriter(db, 64, nil)
 	t.Cleanup(func() { _ = e.writer.Close(context.Background()) })
 	svc := signing.NewService(v, e.writer, e.counter, false, clock.Now)
+	e.svc = svc
 	msgs, err := i18n.Load(web.FS, "locales")
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.msgs = msgs
 	o := server.Options{
-		Petitions: e.catalog, Signing: svc, Counter: e.counter, Vault: v, Messages: msgs,
+		Confirmations: db,
+		Petitions:     e.catalog, Signing: svc, Counter: e.counter, Vault: v, Messages: msgs,
 		Article: content.Article{Title: "The article title", HTML: template.HTML("<p>Article body text.</p>")},
 		Now:     clock.Now, BaseURL: "http://campaign.test", MinPublicCount: 10,
 		MinFillTime: 3 * time.Second, MaxBodyBytes: 64 << 10,
+	}
+	if email {
+		e.enableEmail(&o)
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -88,6 +128,60 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatalf("server.New: %v", err)
 	}
 	return e
+}
+
+// enableEmail starts the SMTP server and the outbox worker and turns on
+// email confirmation, as serve does for CAMPAIGN_VERIFY=email.
+func (e *env) enableEmail(o *server.Options) {
+	e.t.Helper()
+	// The outbox rows' created_at and next_attempt_at come from the store's
+	// clock; the worker compares them with its own.
+	e.db.SetClock(e.clock.Now)
+	e.mailbox = testutil.StartSMTP(e.t)
+	e.mailLog = &syncBuffer{}
+	e.outbox = e.newOutbox(e.db)
+	e.svc.WithEmail(mail.Sealer{Vault: e.vault}, testConfirmTTL, e.outbox.Notify)
+	o.ConfirmTTL, o.EmailRetention = testConfirmTTL, testRetention
+}
+
+// newOutbox builds an outbox worker on db that delivers to e.mailbox, as
+// a restarted process would.
+func (e *env) newOutbox(db *store.DB) *mail.Outbox {
+	e.t.Helper()
+	return e.newOutboxPolling(db, 0)
+}
+
+// newOutboxPolling is newOutbox with a poll interval for Run (0: default).
+func (e *env) newOutboxPolling(db *store.DB, poll time.Duration) *mail.Outbox {
+	e.t.Helper()
+	composer, err := mail.NewComposer(e.msgs, mail.ComposerOptions{BaseURL: testBaseURL})
+	if err != nil {
+		e.t.Fatalf("mail.NewComposer: %v", err)
+	}
+	transport, err := mail.NewSMTP(e.mailbox.URL(), testMailFrom)
+	if err != nil {
+		e.t.Fatalf("mail.NewSMTP: %v", err)
+	}
+	return mail.NewOutbox(db, e.vault, composer, transport, mail.OutboxOptions{
+		Now: e.clock.Now, PollInterval: poll, Logger: slog.New(slog.NewTextHandler(e.mailLog, nil))})
+}
+
+// syncBuffer is a log destination safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // withBaseURL sets the public base URL (https turns on HSTS and Secure cookies).

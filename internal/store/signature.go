@@ -42,6 +42,7 @@ type Signature struct {
 	ConfirmExpiresAt *time.Time // when that token stops confirming
 	MailCount        int        // mails ever queued to this address for this petition
 	NoMail           bool       // "it wasn't me": never mail this address for this petition again
+	EmailDomainHash  []byte     // keyed hash of the email's domain, for moderation by domain
 
 	// Mail to queue in the same transaction: FirstMail when the signature
 	// is new, RepeatMail when the address had already signed.
@@ -77,11 +78,13 @@ ON CONFLICT (petition_id, email_hash) DO NOTHING`
 
 // repeatMailSQL counts one more mail to an address that signed before,
 // within the cap and unless it asked for none, and renews the token of a
-// pending signature; it returns the row only when a mail may go.
+// pending signature; it returns the row only when a mail may go. The
+// placeholders are numbered in the order they first appear: SQLite takes
+// $N as a name and binds arguments by first appearance, not by N.
 const repeatMailSQL = `UPDATE signatures SET mail_count = mail_count + 1,
-	confirm_hash = CASE WHEN status = 'pending' THEN $3 ELSE confirm_hash END,
-	confirm_expires_at = CASE WHEN status = 'pending' THEN $4 ELSE confirm_expires_at END
-WHERE petition_id = $1 AND email_hash = $2 AND mail_count < $5 AND no_mail = FALSE
+	confirm_hash = CASE WHEN status = 'pending' THEN $1 ELSE confirm_hash END,
+	confirm_expires_at = CASE WHEN status = 'pending' THEN $2 ELSE confirm_expires_at END
+WHERE petition_id = $3 AND email_hash = $4 AND mail_count < $5 AND no_mail = FALSE
 	AND status IN ('pending', 'confirmed')
 RETURNING id, status`
 
@@ -208,8 +211,8 @@ func queueRepeatMail(ctx context.Context, tx *sql.Tx, s *Signature, now time.Tim
 	r := s.RepeatMail
 	var id int64
 	var status string
-	err := tx.QueryRowContext(ctx, repeatMailSQL, s.PetitionID, s.EmailHash, r.ConfirmHash,
-		r.ConfirmExpiresAt.UTC(), MaxMailsPerSignature).Scan(&id, &status)
+	err := tx.QueryRowContext(ctx, repeatMailSQL, r.ConfirmHash, r.ConfirmExpiresAt.UTC(),
+		s.PetitionID, s.EmailHash, MaxMailsPerSignature).Scan(&id, &status)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil // capped, opted out, or withdrawn: no mail
 	}
