@@ -135,6 +135,7 @@ func (s *Service) seal(ctx context.Context, p *store.Petition, req Request, now 
 	sig := &store.Signature{
 		PetitionID:       p.ID,
 		EmailHash:        emailHash,
+		EmailDomainHash:  s.vault.EmailDomainHash(req.Email),
 		ReceiptHash:      s.vault.ReceiptSecretHash(secret),
 		Status:           store.StatusConfirmed,
 		Country:          req.Country,

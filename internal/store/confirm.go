@@ -34,7 +34,7 @@ func (db *DB) ConfirmSignature(ctx context.Context, id int64, at time.Time) (boo
 // from a row; the keyed email hash stays so the address is still known as
 // having signed (and, with no_mail, is never mailed again).
 const erasePersonal = `name_enc = NULL, email_enc = NULL, city_enc = NULL, comment_enc = NULL,
-	confirm_hash = NULL, confirm_expires_at = NULL, client_tag = NULL`
+	confirm_hash = NULL, confirm_expires_at = NULL, client_tag = NULL, email_domain_hash = NULL`
 
 // RejectPendingSignature handles "it wasn't me": the pending signature is
 // withdrawn, its personal data erased, and the address never mailed again
@@ -101,7 +101,7 @@ func (db *DB) RenewConfirmation(ctx context.Context, id int64, hash []byte, expi
 // did not ask to be kept informed and confirmed before cutoff. The keyed
 // hash stays, so a repeat signature is still recognised.
 func (db *DB) EraseExpiredEmails(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := db.sql.ExecContext(ctx, `UPDATE signatures SET email_enc = NULL WHERE status = 'confirmed'
+	res, err := db.sql.ExecContext(ctx, `UPDATE signatures SET email_enc = NULL, email_domain_hash = NULL WHERE status = 'confirmed'
 		AND updates = FALSE AND email_enc IS NOT NULL AND confirmed_at < $1`, cutoff.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("erase expired emails: %w", err)
