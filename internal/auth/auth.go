@@ -36,6 +36,7 @@ var (
 	ErrWeakPassword = fmt.Errorf("auth: the password must be at least %d characters long", MinPasswordLength)
 	ErrBadRole      = errors.New(`auth: the role must be "owner", "organizer" or "viewer"`)
 	ErrBadEmail     = errors.New("auth: that is not a valid email address")
+	ErrAccountTaken = errors.New("auth: an account with this email already exists")
 )
 
 // ThrottledError says how long to wait before trying to sign in again.
@@ -119,7 +120,7 @@ func (s *Service) CreateAccount(ctx context.Context, email, role, password, by s
 	o := &store.Organizer{Email: email, Role: role, PasswordHash: hash}
 	if err := s.store.CreateOrganizer(ctx, o); err != nil {
 		if errors.Is(err, store.ErrConflict) {
-			return nil, fmt.Errorf("an account for %s already exists", email)
+			return nil, ErrAccountTaken
 		}
 		return nil, err
 	}
