@@ -40,6 +40,8 @@ func commands() map[string]command {
 	return map[string]command{
 		"serve":       {"run the web server (the site, the API and the organizer console)", runServe},
 		"admin":       {"create, list or disable organizer accounts", runAdmin},
+		"export":      {"write a petition's signatures as CSV", runExport},
+		"import":      {"load a CSV file of paper signatures into a petition", runImport},
 		"migrate":     {"apply database migrations and exit", runMigrate},
 		"healthcheck": {"check that the local server answers (for container health checks)", runHealthcheck},
 		"help":        {"show help for a command", nil},

@@ -53,12 +53,13 @@ campaign content from ./config/ and listens on :8080.`, configHelp)
 
 // serverApp is a built server with what must be shut down after it.
 type serverApp struct {
-	db     *store.DB
-	writer *signing.BatchWriter
-	srv    *server.Server
-	tags   *signing.TagKeys
-	svc    *signing.Service
-	outbox *mail.Outbox
+	db      *store.DB
+	writer  *signing.BatchWriter
+	srv     *server.Server
+	tags    *signing.TagKeys
+	svc     *signing.Service
+	counter *signing.Counter
+	outbox  *mail.Outbox
 
 	emailRetention time.Duration
 }
@@ -136,7 +137,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		_ = writer.Close(ctx)
 		return fail(err)
 	}
-	return &serverApp{db: db, writer: writer, srv: srv, tags: tags, svc: svc, outbox: outbox,
+	return &serverApp{db: db, writer: writer, srv: srv, tags: tags, svc: svc, outbox: outbox, counter: counter,
 		emailRetention: cfg.EmailRetention}, nil
 }
 
@@ -153,6 +154,7 @@ func (a *serverApp) serve(ctx context.Context, cfg *config.Config, log *slog.Log
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go a.housekeeping(ctx, log)
+	go a.followCounts(ctx, 2*time.Second, log)
 	mailCtx, stopMail := context.WithCancel(context.Background())
 	mailDone := make(chan struct{})
 	go func() { a.outbox.Run(mailCtx); close(mailDone) }()
@@ -230,4 +232,44 @@ func buildOutbox(cfg *config.Config, db *store.DB, v *vault.Vault, msgs *i18n.Ca
 		}
 	}
 	return mail.NewOutbox(db, v, composer, transport, mail.OutboxOptions{Logger: log}), nil
+}
+
+// followCounts reloads the in-memory counters when another process (a CSV
+// import from the command line) has changed the counts in the database.
+// The reload runs inside the signature writer, between two batches, so it
+// neither misses nor double-counts a signature committing at that moment.
+func (a *serverApp) followCounts(ctx context.Context, every time.Duration, log *slog.Logger) {
+	seen, err := a.db.CountsVersion(ctx)
+	if err != nil {
+		log.Error("read counts version", "err", err)
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		v, err := a.db.CountsVersion(ctx)
+		if err != nil || v == seen {
+			continue
+		}
+		err = a.writer.RunExclusive(ctx, func() error {
+			rows, err := a.db.CountSignatures(ctx)
+			if err != nil {
+				return err
+			}
+			a.counter.Load(rows)
+			return nil
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("reload counters", "err", err)
+			}
+			continue
+		}
+		seen = v
+		log.Info("counters reloaded after an outside change")
+	}
 }

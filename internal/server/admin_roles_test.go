@@ -31,6 +31,7 @@ func consoleRoutes() []consoleRoute {
 		{"GET", "/admin/petitions/:slug/signatures", "organizer", nil},
 		{"POST", "/admin/petitions/:slug/signatures/moderate", "organizer",
 			url.Values{"action": {"invalidate"}, "reason": {"role matrix"}, "country": {"ZZ"}}},
+		{"GET", "/admin/petitions/:slug/export.csv", "organizer", nil},
 		{"GET", "/admin/audit", "organizer", nil},
 		{"GET", "/admin/accounts", "owner", nil},
 		{"POST", "/admin/accounts", "owner", url.Values{"email": {"matrix@campaign.test"}, "role": {"viewer"}, "password": {"x"}}},

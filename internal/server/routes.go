@@ -48,6 +48,7 @@ func (s *Server) routes() {
 	a.POST("/petitions/:slug/status", organizer, s.handleAdminPetitionStatus)
 	a.GET("/petitions/:slug/signatures", organizer, s.handleAdminSignatureSearch)
 	a.POST("/petitions/:slug/signatures/moderate", organizer, s.handleAdminSignatureModerate)
+	a.GET("/petitions/:slug/export.csv", organizer, s.handleAdminExport)
 	a.GET("/audit", organizer, s.handleAdminAudit)
 	a.GET("/accounts", owner, s.handleAdminAccounts)
 	a.POST("/accounts", owner, s.handleAdminAccountCreate)

@@ -431,3 +431,47 @@ func TestBatchWriterCloseGivesUpWithContextWhenQueueIsFull(t *testing.T) {
 		t.Errorf("%d rows, want the %d acknowledged", got, inserted)
 	}
 }
+
+func TestRunExclusiveSeesNoConcurrentCommit(t *testing.T) {
+	db := testutil.NewDB(t)
+	p := testutil.MustCreatePetition(t, db, store.Petition{})
+	w := signing.NewBatchWriter(db, 16, nil)
+	defer w.Close(context.Background())
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				sig := &store.Signature{PetitionID: p.ID, EmailHash: []byte(fmt.Sprintf("x-%d-%d", g, i)),
+					ReceiptHash: []byte("r"), Status: store.StatusConfirmed, Country: "KH", SignedAt: time.Now()}
+				if _, err := w.Write(ctx, sig); err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		err := w.RunExclusive(ctx, func() error {
+			a, _ := db.CountSignatures(ctx)
+			time.Sleep(2 * time.Millisecond) // a commit now would change the second count
+			b, _ := db.CountSignatures(ctx)
+			if fmt.Sprint(a) != fmt.Sprint(b) {
+				return fmt.Errorf("count moved from %v to %v while running exclusively", a, b)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}

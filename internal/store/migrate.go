@@ -143,6 +143,13 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_at ON audit_log (at);
 ALTER TABLE signatures ADD COLUMN email_domain_hash {{blob}};
 `},
+		{6, "counts version", `
+CREATE TABLE meta (
+	key TEXT PRIMARY KEY,
+	value BIGINT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('counts_version', 0);
+`},
 	}
 }
 
