@@ -16,6 +16,8 @@ func (s *Server) routes() {
 	e.POST("/petitions/:slug/signatures", s.limitRate, s.requireContentType, s.handleSignatureCreate)
 	e.GET("/petitions/:slug/thanks", s.handleSignatureThanks)
 	e.GET("/privacy", s.handlePrivacy)
+	e.GET("/verify", s.handleVerifyShow)
+	e.POST("/verify", s.limitRate, s.handleVerifyCreate)
 
 	// Signer control: confirmation links (GET shows, only POST acts) and
 	// withdrawal with the receipt code.
@@ -49,6 +51,15 @@ func (s *Server) routes() {
 	a.GET("/petitions/:slug/signatures", organizer, s.handleAdminSignatureSearch)
 	a.POST("/petitions/:slug/signatures/moderate", organizer, s.handleAdminSignatureModerate)
 	a.GET("/petitions/:slug/export.csv", organizer, s.handleAdminExport)
+	a.GET("/petitions/:slug/letters", organizer, s.handleAdminLetters)
+	a.GET("/petitions/:slug/letters.zip", organizer, s.handleAdminLettersZip)
+	a.GET("/petitions/:slug/letters/:code", organizer, s.handleAdminLetterShow)
+	a.GET("/petitions/:slug/letters/:code/pdf", organizer, s.handleAdminLetterPDF)
+	a.POST("/petitions/:slug/letters/:code/status", organizer, s.handleAdminLetterStatus)
+	a.GET("/petitions/:slug/templates/:lang", organizer, s.handleAdminLetterTemplate)
+	a.POST("/petitions/:slug/templates/:lang", organizer, s.handleAdminLetterTemplateSave)
+	a.GET("/jurisdictions/:code", organizer, s.handleAdminJurisdiction)
+	a.POST("/jurisdictions/:code", organizer, s.handleAdminJurisdictionSave)
 	a.GET("/audit", organizer, s.handleAdminAudit)
 	a.GET("/accounts", owner, s.handleAdminAccounts)
 	a.POST("/accounts", owner, s.handleAdminAccountCreate)

@@ -150,6 +150,48 @@ CREATE TABLE meta (
 );
 INSERT INTO meta (key, value) VALUES ('counts_version', 0);
 `},
+		{7, "letters", `
+CREATE TABLE letter_digests (
+	id {{id}},
+	petition_id BIGINT NOT NULL REFERENCES petitions(id),
+	jurisdiction TEXT NOT NULL,
+	signer_count BIGINT NOT NULL,
+	total_count BIGINT NOT NULL,
+	root {{blob}} NOT NULL,
+	members {{blob}} NOT NULL,
+	generated_at {{time}} NOT NULL,
+	generated_by TEXT NOT NULL
+);
+CREATE INDEX letter_digests_petition ON letter_digests (petition_id, jurisdiction, id);
+CREATE TABLE letter_status (
+	id {{id}},
+	petition_id BIGINT NOT NULL REFERENCES petitions(id),
+	jurisdiction TEXT NOT NULL,
+	status TEXT NOT NULL,
+	channel TEXT NOT NULL DEFAULT '',
+	note TEXT NOT NULL DEFAULT '',
+	at {{time}} NOT NULL,
+	by_actor TEXT NOT NULL
+);
+CREATE INDEX letter_status_petition ON letter_status (petition_id, jurisdiction, id);
+CREATE TABLE jurisdiction_overrides (
+	code TEXT PRIMARY KEY,
+	addressee TEXT NOT NULL DEFAULT '',
+	address TEXT NOT NULL DEFAULT '',
+	address_confirmed BOOLEAN NOT NULL DEFAULT FALSE,
+	language TEXT NOT NULL DEFAULT '',
+	updated_at {{time}} NOT NULL,
+	updated_by TEXT NOT NULL
+);
+CREATE TABLE letter_templates (
+	petition_id BIGINT NOT NULL REFERENCES petitions(id),
+	language TEXT NOT NULL,
+	body TEXT NOT NULL,
+	updated_at {{time}} NOT NULL,
+	updated_by TEXT NOT NULL,
+	PRIMARY KEY (petition_id, language)
+);
+`},
 	}
 }
 
