@@ -43,6 +43,8 @@ func commands() map[string]command {
 		"export":      {"write a petition's signatures as CSV", runExport},
 		"import":      {"load a CSV file of paper signatures into a petition", runImport},
 		"migrate":     {"apply database migrations and exit", runMigrate},
+		"backup":      {"write a consistent copy of the database while the server runs", runBackup},
+		"restore":     {"put a backup in place of the database (server stopped)", runRestore},
 		"healthcheck": {"check that the local server answers (for container health checks)", runHealthcheck},
 		"help":        {"show help for a command", nil},
 	}
