@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"path/filepath"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
 	"github.com/cambodia-sanctions/campaign/internal/mail"
+	"github.com/cambodia-sanctions/campaign/internal/metrics"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
 	"github.com/cambodia-sanctions/campaign/internal/ratelimit"
 	"github.com/cambodia-sanctions/campaign/internal/server"
@@ -102,7 +104,9 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return fail(err)
 	}
 	counter.Load(rows)
+	m := metrics.New(db.OutboxDepth)
 	writer := signing.NewBatchWriter(db, maxBatch, func(b signing.BatchStats) {
+		m.Batch(b.Size, b.Duration, b.Err != nil)
 		if b.Err != nil {
 			log.Error("signature batch failed", "size", b.Size, "err", b.Err)
 		}
@@ -127,7 +131,8 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		limiter = ratelimit.New(cfg.RateLimit.Requests, cfg.RateLimit.Per, time.Now)
 	}
 	srv, err := server.New(server.Options{
-		RateLimit: limiter, Confirmations: db, Auth: authSvc, Console: db, EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
+		RateLimit: limiter, Confirmations: db, Auth: authSvc, Console: db,
+		Metrics: m, MetricsAllow: prefixes(cfg.MetricsAllow), EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
 		Logger: log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
 		Article: camp.Article, Ready: readiness(db), Now: time.Now,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinPublicCount: cfg.MinPublicCount,
@@ -272,4 +277,15 @@ func (a *serverApp) followCounts(ctx context.Context, every time.Duration, log *
 		seen = v
 		log.Info("counters reloaded after an outside change")
 	}
+}
+
+// prefixes parses CIDRs that config.Validate has already checked.
+func prefixes(cidrs []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, c := range cidrs {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }

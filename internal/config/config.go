@@ -46,6 +46,7 @@ type Config struct {
 	EmailRetention   time.Duration // CAMPAIGN_EMAIL_RETENTION: how long signer emails are kept
 	ShutdownTimeout  time.Duration // CAMPAIGN_SHUTDOWN_TIMEOUT: grace period for a clean stop
 	MaxBodyBytes     int64         // CAMPAIGN_MAX_BODY_BYTES: request body limit
+	MetricsAllow     []string      // CAMPAIGN_METRICS_ALLOW: CIDRs that may read /metrics
 
 	// autoTransport records that MailTransport was filled in by default
 	// rather than chosen, so that Validate only lets CAMPAIGN_VERIFY=email
@@ -90,6 +91,7 @@ func base() *Config {
 		MinFillTime:     3 * time.Second,
 		ConfirmTokenTTL: 168 * time.Hour,
 		MailSubject:     "Please confirm your signature",
+		MetricsAllow:    []string{"127.0.0.1/32", "::1/128"},
 		EmailRetention:  30 * 24 * time.Hour,
 		ShutdownTimeout: 30 * time.Second,
 		MaxBodyBytes:    65536,

@@ -106,6 +106,7 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 		"CAMPAIGN_EMAIL_RETENTION":    "14d",
 		"CAMPAIGN_SHUTDOWN_TIMEOUT":   "1m",
 		"CAMPAIGN_MAX_BODY_BYTES":     "131072",
+		"CAMPAIGN_METRICS_ALLOW":      "10.0.0.0/8, ::1/128",
 	}
 	c := mustLoad(t, vars)
 	tests := []struct {
@@ -135,6 +136,7 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 		{"CAMPAIGN_EMAIL_RETENTION", c.EmailRetention, 14 * 24 * time.Hour},
 		{"CAMPAIGN_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Minute},
 		{"CAMPAIGN_MAX_BODY_BYTES", c.MaxBodyBytes, int64(131072)},
+		{"CAMPAIGN_METRICS_ALLOW", c.MetricsAllow, []string{"10.0.0.0/8", "::1/128"}},
 	}
 	tested := map[string]bool{}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -97,6 +98,23 @@ func settings() []setting {
 			func(c *Config) *time.Duration { return &c.EmailRetention }),
 		duration("CAMPAIGN_SHUTDOWN_TIMEOUT", "how long a stopping server waits for requests to finish",
 			func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
+		{name: "CAMPAIGN_METRICS_ALLOW",
+			desc: `comma-separated CIDRs allowed to read /metrics; "none" to refuse everyone`,
+			set: func(c *Config, v string) error {
+				if strings.TrimSpace(strings.ToLower(v)) == "none" {
+					c.MetricsAllow = nil
+					return nil
+				}
+				list := splitList(v)
+				for _, cidr := range list {
+					if _, err := netip.ParsePrefix(cidr); err != nil {
+						return fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8 or ::1/128", cidr)
+					}
+				}
+				c.MetricsAllow = list
+				return nil
+			},
+			get: func(c *Config) string { return strings.Join(c.MetricsAllow, ",") }},
 		{name: "CAMPAIGN_MAX_BODY_BYTES", desc: "largest request body accepted, in bytes",
 			set: func(c *Config, v string) error {
 				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)

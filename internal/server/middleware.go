@@ -40,6 +40,7 @@ func (s *Server) logRequests(c *gin.Context) {
 	if route == "" {
 		route = "unmatched"
 	}
+	s.Metrics.Request(route, c.Request.Method, c.Writer.Status(), time.Since(start))
 	s.Logger.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", requestIDOf(c)),
 		slog.String("method", c.Request.Method),
@@ -121,6 +122,7 @@ func (s *Server) limitRate(c *gin.Context) {
 	}
 	ok, wait := s.RateLimit.Allow(s.Vault.ClientKey(clientAddr(c)))
 	if !ok {
+		s.Metrics.RateLimited(c.FullPath())
 		c.Header("Retry-After", retryAfterSeconds(wait))
 		s.renderError(c, http.StatusTooManyRequests, "error.rate_limited")
 		c.Abort()

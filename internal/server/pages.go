@@ -80,6 +80,23 @@ func (s *Server) handleAPIPetitionShow(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
+// handleMetrics serves Prometheus metrics to the networks in
+// MetricsAllow only; everyone else gets the ordinary 404.
+func (s *Server) handleMetrics(c *gin.Context) {
+	addr := clientAddr(c)
+	allowed := false
+	for _, p := range s.MetricsAllow {
+		if addr.IsValid() && p.Contains(addr) {
+			allowed = true
+		}
+	}
+	if s.Metrics == nil || !allowed {
+		s.handleNotFound(c)
+		return
+	}
+	s.Metrics.Handler().ServeHTTP(c.Writer, c.Request)
+}
+
 func (s *Server) handleHealthz(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.String(http.StatusOK, "ok\n")

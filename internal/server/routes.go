@@ -32,6 +32,7 @@ func (s *Server) routes() {
 	// Machine-readable.
 	e.GET("/api/petitions/:slug", s.handleAPIPetitionShow)
 	e.GET("/healthz", s.handleHealthz)
+	e.GET("/metrics", s.handleMetrics)
 	e.GET("/readyz", s.handleReadyz)
 
 	// Organizer console: sign-in, then a session for everything; every POST

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/auth"
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
+	"github.com/cambodia-sanctions/campaign/internal/metrics"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
 	"github.com/cambodia-sanctions/campaign/internal/ratelimit"
 	"github.com/cambodia-sanctions/campaign/internal/signing"
@@ -41,6 +43,11 @@ type Options struct {
 	// schema current); /readyz calls it.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
+
+	// Metrics records what /metrics shows; nil turns metrics off.
+	// MetricsAllow lists the networks that may read /metrics.
+	Metrics      *metrics.Metrics
+	MetricsAllow []netip.Prefix
 
 	// RateLimit limits signatures per client; nil means no limit.
 	RateLimit *ratelimit.Limiter

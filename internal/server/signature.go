@@ -93,6 +93,7 @@ func (s *Server) handleSignatureCreate(c *gin.Context) {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
+		s.Metrics.Signature("too_large")
 		s.renderError(c, http.StatusRequestEntityTooLarge, "error.too_large")
 		return
 	case err != nil && isJSON:
@@ -104,6 +105,7 @@ func (s *Server) handleSignatureCreate(c *gin.Context) {
 	}
 	if !isJSON && s.looksLikeBot(form) {
 		// Answer exactly like a success so the bot learns nothing.
+		s.Metrics.Signature("bot")
 		code, _ := vault.NewReceiptCode()
 		s.redirectToThanks(c, p.Slug, code)
 		return
@@ -114,6 +116,7 @@ func (s *Server) handleSignatureCreate(c *gin.Context) {
 	}
 	receipt, err := s.Signing.Sign(c.Request.Context(), p.Petition, req)
 	if ve, ok := signing.AsValidation(err); ok {
+		s.Metrics.Signature("invalid")
 		if isJSON {
 			s.jsonFieldErrors(c, ve.Fields)
 			return
@@ -122,13 +125,16 @@ func (s *Server) handleSignatureCreate(c *gin.Context) {
 		return
 	}
 	if errors.Is(err, signing.ErrPetitionClosed) {
+		s.Metrics.Signature("closed")
 		s.renderError(c, http.StatusConflict, "error.petition_closed")
 		return
 	}
 	if err != nil {
+		s.Metrics.Signature("error")
 		s.fail(c, err)
 		return
 	}
+	s.Metrics.Signature("accepted")
 	if isJSON {
 		c.JSON(http.StatusCreated, gin.H{"status": receipt.Status, "receipt": receipt.Code})
 		return
