@@ -40,6 +40,26 @@ type Jurisdiction struct {
 	Confidence       string   `yaml:"confidence"` // confirmed, partial, unconfirmed
 	Sources          []string `yaml:"sources"`
 	Line             int      `yaml:"-"` // line in the file, for error messages
+
+	// AddresseeLocal is the addressee's role title in the letter language,
+	// as the facts give it; "" where only the English title is known.
+	AddresseeLocal string `yaml:"addressee_local"`
+	// LanguageNote names the other languages a letter could be written in
+	// where Language is one choice among several.
+	LanguageNote string `yaml:"language_note"`
+	// CopyTo lists other offices that should receive the letter (the US
+	// State Department beside OFAC; the Council beside the EEAS).
+	CopyTo []Recipient `yaml:"copy_to"`
+	// Verify lists the details the facts leave unconfirmed; organizers see
+	// them as "verify before mailing".
+	Verify []string `yaml:"verify"`
+}
+
+// Recipient is a further office a jurisdiction's letter goes to.
+type Recipient struct {
+	Addressee        string   `yaml:"addressee"` // role or office, never a person's name
+	Address          []string `yaml:"address"`   // postal address lines
+	AddressConfirmed bool     `yaml:"address_confirmed"`
 }
 
 // Designation is one jurisdiction's existing sanction on a target.
@@ -49,6 +69,7 @@ type Designation struct {
 	Program      string `yaml:"program"`
 	Source       string `yaml:"source"`
 	Confidence   string `yaml:"confidence"`
+	Note         string `yaml:"note"` // e.g. a further visa ban, or what to verify
 }
 
 // Target is a person or entity the campaign asks to be sanctioned.
@@ -60,7 +81,17 @@ type Target struct {
 	Sources      []string      `yaml:"sources"`
 	Confidence   string        `yaml:"confidence"`
 	Designations []Designation `yaml:"designations"`
+	Kind         string        `yaml:"kind"`     // "person" or "entity"
+	Official     bool          `yaml:"official"` // a Cambodian official or legislator when designated
+	Note         string        `yaml:"note"`     // caveats, e.g. a name the sources spell differently
+	Line         int           `yaml:"-"`        // line in the file, for error messages
 }
+
+// Target kinds.
+const (
+	Person = "person"
+	Entity = "entity"
+)
 
 // Registry is everything loaded.
 type Registry struct {
