@@ -127,25 +127,11 @@ type ReceiptStore interface {
 // seal turns a validated request into a row with its personal fields
 // encrypted, and returns the receipt secret whose hash the row carries.
 func (s *Service) seal(ctx context.Context, p *store.Petition, req Request, now time.Time) (*store.Signature, uint64, error) {
-	secret, err := vault.NewReceiptSecret()
+	sig, secret, err := s.sealRow(p, req, s.vault.EmailHash(req.Email), now)
 	if err != nil {
 		return nil, 0, err
 	}
-	emailHash := s.vault.EmailHash(req.Email)
-	sig := &store.Signature{
-		PetitionID:       p.ID,
-		EmailHash:        emailHash,
-		EmailDomainHash:  s.vault.EmailDomainHash(req.Email),
-		ReceiptHash:      s.vault.ReceiptSecretHash(secret),
-		Status:           store.StatusConfirmed,
-		Country:          req.Country,
-		Public:           req.Public,
-		IncludeInLetters: req.IncludeInLetters,
-		Updates:          req.Updates,
-		Lang:             req.Lang,
-		Source:           req.Source,
-		SignedAt:         now,
-	}
+	sig.EmailDomainHash = s.vault.EmailDomainHash(req.Email)
 	if s.verifyEmail {
 		sig.Status = store.StatusPending
 		if err := s.queueMails(sig, p, req, now); err != nil {
@@ -158,6 +144,30 @@ func (s *Service) seal(ctx context.Context, p *store.Petition, req Request, now 
 		if sig.ClientTag, err = s.tags.Tag(ctx, req.Client, now); err != nil {
 			return nil, 0, err
 		}
+	}
+	return sig, secret, nil
+}
+
+// sealRow builds a confirmed row under emailHash with a fresh receipt
+// secret and the personal fields of req encrypted; the caller decides
+// status, mails and the domain hash.
+func (s *Service) sealRow(p *store.Petition, req Request, emailHash []byte, now time.Time) (*store.Signature, uint64, error) {
+	secret, err := vault.NewReceiptSecret()
+	if err != nil {
+		return nil, 0, err
+	}
+	sig := &store.Signature{
+		PetitionID:       p.ID,
+		EmailHash:        emailHash,
+		ReceiptHash:      s.vault.ReceiptSecretHash(secret),
+		Status:           store.StatusConfirmed,
+		Country:          req.Country,
+		Public:           req.Public,
+		IncludeInLetters: req.IncludeInLetters,
+		Updates:          req.Updates,
+		Lang:             req.Lang,
+		Source:           req.Source,
+		SignedAt:         now,
 	}
 	fields := []struct {
 		dst   *[]byte
