@@ -42,6 +42,7 @@ func commands() map[string]command {
 		"admin":       {"create, list or disable organizer accounts", runAdmin},
 		"export":      {"write a petition's signatures as CSV", runExport},
 		"import":      {"load a CSV file of paper signatures into a petition", runImport},
+		"letters":     {"write a petition's letters to officials (PDF, HTML or ZIP)", runLetters},
 		"migrate":     {"apply database migrations and exit", runMigrate},
 		"backup":      {"write a consistent copy of the database while the server runs", runBackup},
 		"restore":     {"put a backup in place of the database (server stopped)", runRestore},

@@ -15,6 +15,8 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/config"
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
+	"github.com/cambodia-sanctions/campaign/internal/jurisdiction"
+	"github.com/cambodia-sanctions/campaign/internal/letters"
 	"github.com/cambodia-sanctions/campaign/internal/mail"
 	"github.com/cambodia-sanctions/campaign/internal/metrics"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
@@ -80,6 +82,14 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	if err != nil {
 		return nil, fmt.Errorf("campaign content (CAMPAIGN_CONTENT_DIR=%s): %w", cfg.ContentDir, err)
 	}
+	reg, err := jurisdiction.Load(cfg.ContentDir)
+	if err != nil {
+		return nil, fmt.Errorf("campaign content (CAMPAIGN_CONTENT_DIR=%s): %w", cfg.ContentDir, err)
+	}
+	letterTemplates, err := letters.LoadTemplates(filepath.Join(cfg.ContentDir, "letters"))
+	if err != nil {
+		return nil, fmt.Errorf("campaign content (CAMPAIGN_CONTENT_DIR=%s): %w", cfg.ContentDir, err)
+	}
 	msgs, err := i18n.Load(web.FS, "locales")
 	if err != nil {
 		return nil, err
@@ -89,6 +99,11 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return nil, err
 	}
 	fail := func(err error) (*serverApp, error) { db.Close(); return nil, err }
+	lettersSvc, err := letters.New(letters.Options{Registry: reg, Store: db, Vault: v, Templates: letterTemplates,
+		BaseURL: cfg.BaseURL})
+	if err != nil {
+		return fail(err)
+	}
 	created, updated, err := petition.Sync(ctx, db, camp.Petitions)
 	if err != nil {
 		return fail(fmt.Errorf("load petitions into the database: %w", err))
@@ -132,7 +147,8 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	}
 	srv, err := server.New(server.Options{
 		RateLimit: limiter, Confirmations: db, Auth: authSvc, Console: db,
-		Metrics: m, MetricsAllow: prefixes(cfg.MetricsAllow), EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
+		Metrics: m, MetricsAllow: prefixes(cfg.MetricsAllow),
+		Jurisdictions: reg, Letters: lettersSvc, EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
 		Logger: log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
 		Article: camp.Article, Ready: readiness(db), Now: time.Now,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinPublicCount: cfg.MinPublicCount,

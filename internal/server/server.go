@@ -17,6 +17,8 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/auth"
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
+	"github.com/cambodia-sanctions/campaign/internal/jurisdiction"
+	"github.com/cambodia-sanctions/campaign/internal/letters"
 	"github.com/cambodia-sanctions/campaign/internal/metrics"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
 	"github.com/cambodia-sanctions/campaign/internal/ratelimit"
@@ -39,6 +41,13 @@ type Options struct {
 	Vault    *vault.Vault
 	Messages *i18n.Catalog
 	Article  content.Article
+	// Jurisdictions is the registry loaded from config/ (jurisdictions and
+	// targets), as the letters were built with; the console shows its
+	// values beside the organizers' corrections.
+	Jurisdictions *jurisdiction.Registry
+	// Letters composes, records and writes the letters to officials; nil
+	// leaves the letters console and /verify unavailable (503).
+	Letters *letters.Service
 	// Ready reports whether the server can take traffic (database up,
 	// schema current); /readyz calls it.
 	Ready func(ctx context.Context) error
