@@ -192,6 +192,17 @@ CREATE TABLE letter_templates (
 	PRIMARY KEY (petition_id, language)
 );
 `},
+		{8, "per-petition data keys", `
+CREATE TABLE data_keys (
+	id {{id}},
+	petition_id BIGINT REFERENCES petitions(id),
+	wrapped {{blob}},
+	created_at {{time}} NOT NULL,
+	destroyed_at {{time}}
+);
+CREATE INDEX data_keys_petition ON data_keys (petition_id);
+ALTER TABLE signatures ADD COLUMN key_id BIGINT;
+`},
 	}
 }
 
