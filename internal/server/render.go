@@ -51,7 +51,11 @@ type Base struct {
 	Cached bool
 	// Admin is set on console pages: who is signed in, with which role.
 	Admin *AdminContext
-	msgs  *i18n.Catalog
+	// Path is the page's path, for the language switch and alternates.
+	Path      string
+	BaseURL   string
+	LangLinks []Language
+	msgs      *i18n.Catalog
 }
 
 // T translates key into the page's language.
@@ -63,16 +67,46 @@ func (b Base) Number(n int64) string {
 }
 
 func (s *Server) base(c *gin.Context, titleKey string, titleArgs ...any) Base {
-	b := Base{Lang: s.lang(c), RequestID: requestIDOf(c), msgs: s.Messages, Canonical: s.BaseURL + c.Request.URL.Path}
+	b := Base{Lang: s.lang(c), RequestID: requestIDOf(c), msgs: s.Messages, Canonical: s.BaseURL + c.Request.URL.Path,
+		Path: c.Request.URL.Path, BaseURL: s.BaseURL}
+	for _, l := range s.Messages.Languages() {
+		b.LangLinks = append(b.LangLinks, Language{Code: l, Name: languageName(l), Current: l == b.Lang})
+	}
 	if titleKey != "" {
 		b.Title = b.T(titleKey, titleArgs...)
 	}
 	return b
 }
 
-// lang picks the page language: the visitor's explicit choice (cookie),
-// else their browser's Accept-Language, else English.
+// Language is one entry of the language switch.
+type Language struct {
+	Code, Name string
+	Current    bool
+}
+
+// languageName is a language's name in itself, as the switch shows it.
+func languageName(code string) string {
+	switch code {
+	case "en":
+		return "English"
+	case "km":
+		return "ខ្មែរ"
+	case "th":
+		return "ไทย"
+	case "fr":
+		return "Français"
+	}
+	return code
+}
+
+// lang picks the page language: ?lang= on this request (the alternate
+// links use it), else the visitor's explicit choice (a cookie set by the
+// language switch, nothing else in it), else their browser's
+// Accept-Language, else English.
 func (s *Server) lang(c *gin.Context) string {
+	if q := c.Query("lang"); q != "" && s.Messages.Has(q) {
+		return q
+	}
 	choice, _ := c.Cookie("lang")
 	return s.Messages.Negotiate(choice, c.GetHeader("Accept-Language"))
 }

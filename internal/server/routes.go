@@ -16,6 +16,7 @@ func (s *Server) routes() {
 	e.POST("/petitions/:slug/signatures", s.limitRate, s.requireContentType, s.handleSignatureCreate)
 	e.GET("/petitions/:slug/thanks", s.handleSignatureThanks)
 	e.GET("/privacy", s.handlePrivacy)
+	e.GET("/language/:lang", s.handleLanguageSet)
 	e.GET("/verify", s.handleVerifyShow)
 	e.POST("/verify", s.limitRate, s.handleVerifyCreate)
 

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -35,19 +36,48 @@ func loadAssets(fsys fs.FS, dir string) (*assetSet, error) {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(body)
 		name := strings.TrimPrefix(p, dir+"/")
 		ext := path.Ext(name)
-		hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:5]) + ext
 		ct := mime.TypeByExtension(ext)
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		a.urls[name] = "/static/" + hashed
-		a.files[hashed] = asset{body: body, contentType: ct}
+		a.add(name, body, ct)
 		return nil
 	})
-	return a, err
+	if err != nil {
+		return nil, err
+	}
+	a.add("fonts.css", []byte(fontFaces(a)), "text/css; charset=utf-8")
+	return a, nil
+}
+
+// add registers one asset under its fingerprinted name.
+func (a *assetSet) add(name string, body []byte, contentType string) {
+	sum := sha256.Sum256(body)
+	ext := path.Ext(name)
+	hashed := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:5]) + ext
+	a.urls[name] = "/static/" + hashed
+	a.files[hashed] = asset{body: body, contentType: contentType}
+}
+
+// fontFaces is a stylesheet declaring the Khmer and Thai fonts served by
+// this site (no font service). unicode-range makes a browser fetch a font
+// only for a page that has text in that script.
+func fontFaces(a *assetSet) string {
+	faces := []struct{ family, file, ranges string }{
+		{"Campaign Khmer", "fonts/NotoSansKhmer-Regular.ttf", "U+1780-17FF, U+19E0-19FF, U+200B-200D, U+25CC"},
+		{"Campaign Thai", "fonts/NotoSansThai-Regular.ttf", "U+0E01-0E5B, U+200B-200D, U+25CC"},
+	}
+	var b strings.Builder
+	for _, f := range faces {
+		if _, ok := a.urls[f.file]; !ok {
+			continue
+		}
+		fmt.Fprintf(&b, "@font-face { font-family: %q; src: url(%q) format(\"truetype\"); font-display: swap; unicode-range: %s; }\n",
+			f.family, a.urls[f.file], f.ranges)
+	}
+	return b.String()
 }
 
 // URL returns the fingerprinted URL of a static file; an unknown name
