@@ -66,10 +66,24 @@ func (s *Server) recoverPanic(c *gin.Context) {
 	c.Next()
 }
 
-// contentSecurityPolicy allows only this origin: no inline script or style,
-// no third-party anything, and no framing.
+// contentSecurityPolicy allows only this origin: no inline script or style
+// (elements or attributes), no third-party anything, and no framing.
+//
+// frame-ancestors stays 'none' on every response, as X-Frame-Options DENY
+// does, until the widget of issue 10 exists: then /embed/:slug alone gets
+// frame-ancestors from Options.EmbedOrigins and drops X-Frame-Options
+// (which cannot name origins); nothing reads EmbedOrigins before that.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+// permissionsPolicy denies every powerful feature: the site uses none.
+// Each name is one Chromium recognises (an unknown name makes it log an
+// error on every page, which the browser test reports).
+const permissionsPolicy = "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), " +
+	"display-capture=(), encrypted-media=(), fullscreen=(), geolocation=(), gyroscope=(), hid=(), " +
+	"idle-detection=(), interest-cohort=(), local-fonts=(), magnetometer=(), microphone=(), midi=(), " +
+	"otp-credentials=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), " +
+	"screen-wake-lock=(), serial=(), sync-xhr=(), usb=(), window-management=(), xr-spatial-tracking=()"
 
 func (s *Server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
@@ -78,7 +92,7 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()")
+	h.Set("Permissions-Policy", permissionsPolicy)
 	if s.secure {
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
