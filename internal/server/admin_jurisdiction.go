@@ -104,14 +104,14 @@ func (s *Server) handleAdminJurisdictionSave(c *gin.Context) {
 // TemplatePage edits a petition's letter template for one language.
 type TemplatePage struct {
 	Base
-	Petition  *petition.Petition
-	Lang      string
-	Source    letters.TemplateSource
-	Body      string
-	Error     string // the template's problem, as text/template states it
-	Errors    map[string]string
-	Variables []struct{ Name, Meaning string }
-	Saved     string // "saved" or "reset" after a change
+	Petition     *petition.Petition
+	TemplateLang string // the language of the template edited (not the page's)
+	Source       letters.TemplateSource
+	Body         string
+	Error        string // the template's problem, as text/template states it
+	Errors       map[string]string
+	Variables    []struct{ Name, Meaning string }
+	Saved        string // "saved" or "reset" after a change
 }
 
 var langParam = regexp.MustCompile(`^[a-z]{2,3}$`)
@@ -132,7 +132,7 @@ func (s *Server) templatePage(c *gin.Context) (TemplatePage, bool) {
 		s.fail(c, err)
 		return TemplatePage{}, false
 	}
-	page := TemplatePage{Base: s.adminBase(c, ""), Petition: p, Lang: lang, Source: src, Body: src.Body,
+	page := TemplatePage{Base: s.adminBase(c, ""), Petition: p, TemplateLang: lang, Source: src, Body: src.Body,
 		Errors: map[string]string{}, Variables: letters.TemplateVariables}
 	page.Title = page.T("letters.template.title", lang)
 	return page, true
@@ -157,9 +157,9 @@ func (s *Server) handleAdminLetterTemplateSave(c *gin.Context) {
 	o := organizerOf(c)
 	by := letters.Actor{ID: &o.ID, Name: o.Email}
 	ctx := c.Request.Context()
-	target := "/admin/petitions/" + page.Petition.Slug + "/templates/" + page.Lang
+	target := "/admin/petitions/" + page.Petition.Slug + "/templates/" + page.TemplateLang
 	if c.PostForm("action") == "reset" {
-		if err := s.Letters.ResetTemplate(ctx, page.Petition.Petition, page.Lang, by); err != nil {
+		if err := s.Letters.ResetTemplate(ctx, page.Petition.Petition, page.TemplateLang, by); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -167,7 +167,7 @@ func (s *Server) handleAdminLetterTemplateSave(c *gin.Context) {
 		return
 	}
 	page.Body = c.PostForm("body")
-	err := s.Letters.SaveTemplate(ctx, page.Petition.Petition, page.Lang, page.Body, by)
+	err := s.Letters.SaveTemplate(ctx, page.Petition.Petition, page.TemplateLang, page.Body, by)
 	var invalid *letters.ValidationError
 	var bad *letters.TemplateError
 	switch {
