@@ -118,7 +118,8 @@ func openExport(ctx context.Context, env Env, slug string) (*store.DB, *export.E
 		}
 		return nil, nil, nil, err
 	}
-	return db, export.NewExporter(db, signing.NewService(v, nil, nil, false, time.Now)), p, nil
+	svc := signing.NewService(v, nil, nil, false, time.Now).WithKeyring(signing.NewKeyring(db, v))
+	return db, export.NewExporter(db, svc), p, nil
 }
 
 // exportToFile writes the export to a temporary file beside path and

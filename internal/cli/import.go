@@ -87,7 +87,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc := signing.NewService(v, nil, nil, false, time.Now)
+	svc := signing.NewService(v, nil, nil, false, time.Now).WithKeyring(signing.NewKeyring(db, v))
 	opts := export.ImportOptions{SkipInvalid: *skip, DryRun: *dry, Lang: *lang, Progress: func(n int) {
 		fmt.Fprintf(env.Stderr, "read %d rows\n", n)
 	}}

@@ -65,7 +65,8 @@ type serverApp struct {
 	counter *signing.Counter
 	outbox  *mail.Outbox
 
-	emailRetention time.Duration
+	emailRetention      time.Duration
+	retentionAfterClose time.Duration
 }
 
 // buildServer wires every part of the public site.
@@ -99,7 +100,8 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return nil, err
 	}
 	fail := func(err error) (*serverApp, error) { db.Close(); return nil, err }
-	lettersSvc, err := letters.New(letters.Options{Registry: reg, Store: db, Vault: v, Templates: letterTemplates,
+	keys := signing.NewKeyring(db, v)
+	lettersSvc, err := letters.New(letters.Options{Registry: reg, Store: db, Vault: v, Keys: keys, Templates: letterTemplates,
 		BaseURL: cfg.BaseURL})
 	if err != nil {
 		return fail(err)
@@ -127,7 +129,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		}
 	})
 	tags := signing.NewTagKeys(db, v)
-	svc := signing.NewService(v, writer, counter, false, time.Now).WithClientTags(tags)
+	svc := signing.NewService(v, writer, counter, false, time.Now).WithClientTags(tags).WithKeyring(keys)
 	outbox, err := buildOutbox(cfg, db, v, msgs, log)
 	if err != nil {
 		_ = writer.Close(ctx)
@@ -148,7 +150,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	srv, err := server.New(server.Options{
 		RateLimit: limiter, Confirmations: db, Auth: authSvc, Console: db,
 		Metrics: m, MetricsAllow: prefixes(cfg.MetricsAllow),
-		Jurisdictions: reg, Letters: lettersSvc, EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
+		Jurisdictions: reg, Letters: lettersSvc, RetentionAfterClose: cfg.RetentionAfterClose, EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
 		Logger: log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
 		Article: camp.Article, Ready: readiness(db), Now: time.Now,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinPublicCount: cfg.MinPublicCount,
@@ -159,7 +161,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return fail(err)
 	}
 	return &serverApp{db: db, writer: writer, srv: srv, tags: tags, svc: svc, outbox: outbox, counter: counter,
-		emailRetention: cfg.EmailRetention}, nil
+		emailRetention: cfg.EmailRetention, retentionAfterClose: cfg.RetentionAfterClose}, nil
 }
 
 // serve listens until ctx ends (SIGINT/SIGTERM), then stops accepting,
@@ -214,6 +216,11 @@ func (a *serverApp) housekeeping(ctx context.Context, log *slog.Logger) {
 		now := time.Now()
 		if _, err := a.db.DeleteExpiredSessions(ctx, now, now.Add(-auth.IdleTimeout)); err != nil && ctx.Err() == nil {
 			log.Error("delete expired sessions", "err", err)
+		}
+		if n, err := a.svc.EraseClosedPetitions(ctx, a.db, a.retentionAfterClose); err != nil && ctx.Err() == nil {
+			log.Error("erase personal data of closed petitions", "err", err)
+		} else if n > 0 {
+			log.Info("erased signers' personal data after their petition closed", "count", n)
 		}
 		if n, err := a.svc.EraseExpiredEmails(ctx, a.db, a.emailRetention); err != nil && ctx.Err() == nil {
 			log.Error("erase expired emails", "err", err)

@@ -44,9 +44,13 @@ type Config struct {
 	MinFillTime      time.Duration // CAMPAIGN_MIN_FILL_TIME: forms submitted faster are treated as bots
 	ConfirmTokenTTL  time.Duration // CAMPAIGN_CONFIRM_TTL: lifetime of confirmation links
 	EmailRetention   time.Duration // CAMPAIGN_EMAIL_RETENTION: how long signer emails are kept
-	ShutdownTimeout  time.Duration // CAMPAIGN_SHUTDOWN_TIMEOUT: grace period for a clean stop
-	MaxBodyBytes     int64         // CAMPAIGN_MAX_BODY_BYTES: request body limit
-	MetricsAllow     []string      // CAMPAIGN_METRICS_ALLOW: CIDRs that may read /metrics
+	// RetentionAfterClose (CAMPAIGN_RETENTION_AFTER_CLOSE) is how long the
+	// personal data of a petition's signers is kept once it has closed;
+	// counts, keyed email hashes and letter digests stay.
+	RetentionAfterClose time.Duration
+	ShutdownTimeout     time.Duration // CAMPAIGN_SHUTDOWN_TIMEOUT: grace period for a clean stop
+	MaxBodyBytes        int64         // CAMPAIGN_MAX_BODY_BYTES: request body limit
+	MetricsAllow        []string      // CAMPAIGN_METRICS_ALLOW: CIDRs that may read /metrics
 
 	// autoTransport records that MailTransport was filled in by default
 	// rather than chosen, so that Validate only lets CAMPAIGN_VERIFY=email
@@ -81,20 +85,21 @@ func Default() *Config {
 // base holds the fixed defaults; the derived ones are left empty.
 func base() *Config {
 	return &Config{
-		Addr:            ":8080",
-		DataDir:         "./data",
-		LogFormat:       "text",
-		LogLevel:        "info",
-		ContentDir:      "./config",
-		MinPublicCount:  10,
-		RateLimit:       RateLimit{Requests: 20, Per: time.Minute},
-		MinFillTime:     3 * time.Second,
-		ConfirmTokenTTL: 168 * time.Hour,
-		MailSubject:     "Please confirm your signature",
-		MetricsAllow:    []string{"127.0.0.1/32", "::1/128"},
-		EmailRetention:  30 * 24 * time.Hour,
-		ShutdownTimeout: 30 * time.Second,
-		MaxBodyBytes:    65536,
+		Addr:                ":8080",
+		DataDir:             "./data",
+		LogFormat:           "text",
+		LogLevel:            "info",
+		ContentDir:          "./config",
+		MinPublicCount:      10,
+		RateLimit:           RateLimit{Requests: 20, Per: time.Minute},
+		MinFillTime:         3 * time.Second,
+		ConfirmTokenTTL:     168 * time.Hour,
+		MailSubject:         "Please confirm your signature",
+		MetricsAllow:        []string{"127.0.0.1/32", "::1/128"},
+		EmailRetention:      30 * 24 * time.Hour,
+		RetentionAfterClose: 180 * 24 * time.Hour,
+		ShutdownTimeout:     30 * time.Second,
+		MaxBodyBytes:        65536,
 	}
 }
 

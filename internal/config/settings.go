@@ -96,6 +96,8 @@ func settings() []setting {
 			func(c *Config) *time.Duration { return &c.ConfirmTokenTTL }),
 		duration("CAMPAIGN_EMAIL_RETENTION", "how long signer email addresses are kept (\"30d\" or Go duration)",
 			func(c *Config) *time.Duration { return &c.EmailRetention }),
+		duration("CAMPAIGN_RETENTION_AFTER_CLOSE", "how long signers' personal data is kept after their petition closes",
+			func(c *Config) *time.Duration { return &c.RetentionAfterClose }),
 		duration("CAMPAIGN_SHUTDOWN_TIMEOUT", "how long a stopping server waits for requests to finish",
 			func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
 		{name: "CAMPAIGN_METRICS_ALLOW",

@@ -44,6 +44,7 @@ func TestUsageDefaults(t *testing.T) {
 		{"CAMPAIGN_DATABASE[_FILE]", "sqlite://DATA_DIR/campaign.db"},
 		{"CAMPAIGN_RATE_LIMIT", "20/1m"},
 		{"CAMPAIGN_EMAIL_RETENTION", "30d"},
+		{"CAMPAIGN_RETENTION_AFTER_CLOSE", "180d"},
 		{"CAMPAIGN_MAX_BODY_BYTES", "65536"},
 		{"CAMPAIGN_SMTP_URL[_FILE]", "(none)"},
 	} {

@@ -151,6 +151,7 @@ func (c *Config) validateLimits(p *problems) {
 	}{
 		{"CAMPAIGN_CONFIRM_TTL", c.ConfirmTokenTTL, `"168h" or "7d"`},
 		{"CAMPAIGN_EMAIL_RETENTION", c.EmailRetention, `"720h" or "30d"`},
+		{"CAMPAIGN_RETENTION_AFTER_CLOSE", c.RetentionAfterClose, `"180d"`},
 		{"CAMPAIGN_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, `"30s"`},
 	}
 	for _, d := range positive {

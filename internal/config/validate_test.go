@@ -56,6 +56,8 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"CAMPAIGN_CONFIRM_TTL", "0s", nil, `CAMPAIGN_CONFIRM_TTL: 0s is not positive; use a duration above zero, e.g. "168h"`},
 		{"CAMPAIGN_EMAIL_RETENTION", "30 days", nil, `CAMPAIGN_EMAIL_RETENTION: "30 days" is not a duration; use e.g. "30d"`},
 		{"CAMPAIGN_EMAIL_RETENTION", "-720h", nil, `CAMPAIGN_EMAIL_RETENTION: -720h0m0s is not positive`},
+		{"CAMPAIGN_RETENTION_AFTER_CLOSE", "six months", nil, `CAMPAIGN_RETENTION_AFTER_CLOSE: "six months" is not a duration; use e.g. "180d"`},
+		{"CAMPAIGN_RETENTION_AFTER_CLOSE", "0d", nil, `CAMPAIGN_RETENTION_AFTER_CLOSE: 0s is not positive; use a duration above zero, e.g. "180d"`},
 		{"CAMPAIGN_SHUTDOWN_TIMEOUT", "0", nil, `CAMPAIGN_SHUTDOWN_TIMEOUT: 0s is not positive; use a duration above zero, e.g. "30s"`},
 		{"CAMPAIGN_MAX_BODY_BYTES", "64k", nil, `CAMPAIGN_MAX_BODY_BYTES: "64k" is not a whole number of bytes; use e.g. 65536`},
 		{"CAMPAIGN_MAX_BODY_BYTES", "100", nil, `CAMPAIGN_MAX_BODY_BYTES: 100 is too small; use a number of bytes of at least 1024`},

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cambodia-sanctions/campaign/internal/signing"
 	"github.com/cambodia-sanctions/campaign/internal/store"
+	"github.com/cambodia-sanctions/campaign/internal/vault"
 )
 
 // The file an export writes (SPEC §6):
@@ -210,6 +212,11 @@ func (e *Exporter) record(sig *store.Signature, withEmail bool, rec []string) ([
 		sig.EmailEnc = sig.EmailEnc[:0]
 	}
 	in, err := e.svc.Open(sig)
+	if errors.Is(err, vault.ErrKeyDestroyed) {
+		// Shredded: the row's personal fields are erased and export empty,
+		// as those of a withdrawn signature do; the rest is still there.
+		err = nil
+	}
 	if err != nil {
 		return rec, fmt.Errorf("export: %w", err)
 	}

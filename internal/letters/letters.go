@@ -19,7 +19,9 @@ import (
 
 	"github.com/cambodia-sanctions/campaign/internal/jurisdiction"
 	"github.com/cambodia-sanctions/campaign/internal/pdf"
+	"github.com/cambodia-sanctions/campaign/internal/signing"
 	"github.com/cambodia-sanctions/campaign/internal/store"
+	"github.com/cambodia-sanctions/campaign/internal/vault"
 	"github.com/cambodia-sanctions/campaign/web"
 )
 
@@ -50,11 +52,21 @@ type Unsealer interface {
 	Open(sealed, aad []byte) ([]byte, error)
 }
 
+// FieldOpener opens a sealed field with the data key keyID, or with the
+// vault's own field key when keyID is nil (*signing.Keyring).
+type FieldOpener interface {
+	OpenField(ctx context.Context, keyID *int64, sealed, aad []byte) ([]byte, error)
+}
+
 // Options are the service's dependencies.
 type Options struct {
-	Registry  *jurisdiction.Registry
-	Store     Store
-	Vault     Unsealer
+	Registry *jurisdiction.Registry
+	Store    Store
+	Vault    Unsealer
+	// Keys opens names sealed under data keys. When nil, a keyring over
+	// Store and Vault is made if they are a *store.DB and a *vault.Vault;
+	// otherwise only rows sealed with Vault itself open.
+	Keys      FieldOpener
 	Templates *Templates
 	// Fonts for the PDFs; nil loads them from the embedded web assets.
 	Fonts *pdf.Fonts
@@ -70,7 +82,7 @@ type Options struct {
 type Service struct {
 	reg       *jurisdiction.Registry
 	store     Store
-	vault     Unsealer
+	keys      FieldOpener
 	templates *Templates
 	fonts     *pdf.Fonts
 	verifyURL string
@@ -102,7 +114,10 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{reg: o.Registry, store: o.Store, vault: o.Vault, templates: o.Templates, fonts: o.Fonts,
+	if o.Keys == nil {
+		o.Keys = defaultOpener(o.Store, o.Vault)
+	}
+	return &Service{reg: o.Registry, store: o.Store, keys: o.Keys, templates: o.Templates, fonts: o.Fonts,
 		verifyURL: strings.TrimRight(o.BaseURL, "/") + "/verify", now: o.Now, workers: o.Workers,
 		pool: make(chan *pdf.Renderer, o.Workers), print: pt}, nil
 }
@@ -328,4 +343,25 @@ func Checks(j jurisdiction.Jurisdiction) []string {
 		out = append(out, CheckFacts)
 	}
 	return out
+}
+
+// defaultOpener is a keyring over st and v when they can make one, else
+// an opener of rows sealed with v itself.
+func defaultOpener(st Store, v Unsealer) FieldOpener {
+	ks, okStore := st.(signing.KeyStore)
+	vv, okVault := v.(*vault.Vault)
+	if okStore && okVault {
+		return signing.NewKeyring(ks, vv)
+	}
+	return vaultOpener{v}
+}
+
+// vaultOpener opens fields sealed with the vault's own key only.
+type vaultOpener struct{ v Unsealer }
+
+func (o vaultOpener) OpenField(_ context.Context, keyID *int64, sealed, aad []byte) ([]byte, error) {
+	if keyID != nil {
+		return nil, fmt.Errorf("letters: field sealed with data key %d, and no keyring", *keyID)
+	}
+	return o.v.Open(sealed, aad)
 }

@@ -2,12 +2,14 @@ package letters
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/cambodia-sanctions/campaign/internal/jurisdiction"
 	"github.com/cambodia-sanctions/campaign/internal/signing"
 	"github.com/cambodia-sanctions/campaign/internal/store"
+	"github.com/cambodia-sanctions/campaign/internal/vault"
 )
 
 // tally is what one pass over a petition's confirmed signatures gives the
@@ -63,11 +65,16 @@ func (s *Service) tally(ctx context.Context, petitionID int64, js []jurisdiction
 		leaf := LeafHash(row.ReceiptHash)
 		var named *signer
 		if row.IncludeInLetters && len(row.NameEnc) > 0 {
-			n, err := s.open(petitionID, row)
-			if err != nil {
+			n, err := s.open(ctx, petitionID, row)
+			switch {
+			case errors.Is(err, vault.ErrKeyDestroyed):
+				// Shredded: the signature still counts, unnamed, as
+				// once its personal data is erased.
+			case err != nil:
 				return err
+			default:
+				named = &n
 			}
-			named = &n
 		}
 		for _, g := range []*group{home, eu} {
 			if g == nil || (g == eu && !inEU) {
@@ -88,15 +95,15 @@ func (s *Service) tally(ctx context.Context, petitionID int64, js []jurisdiction
 }
 
 // open decrypts the name and city of a consenting signer.
-func (s *Service) open(petitionID int64, row *store.LetterSigner) (signer, error) {
+func (s *Service) open(ctx context.Context, petitionID int64, row *store.LetterSigner) (signer, error) {
 	n := signer{country: string(row.Country)}
-	name, err := s.vault.Open(row.NameEnc, signing.FieldAAD(petitionID, row.EmailHash, "name"))
+	name, err := s.keys.OpenField(ctx, row.KeyID, row.NameEnc, signing.FieldAAD(petitionID, row.EmailHash, "name"))
 	if err != nil {
 		return n, fmt.Errorf("open the name of signature %d: %w", row.ID, err)
 	}
 	n.name = string(name)
 	if len(row.CityEnc) > 0 {
-		city, err := s.vault.Open(row.CityEnc, signing.FieldAAD(petitionID, row.EmailHash, "city"))
+		city, err := s.keys.OpenField(ctx, row.KeyID, row.CityEnc, signing.FieldAAD(petitionID, row.EmailHash, "city"))
 		if err != nil {
 			return n, fmt.Errorf("open the city of signature %d: %w", row.ID, err)
 		}

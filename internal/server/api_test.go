@@ -235,19 +235,23 @@ func TestSmallCountSuppression(t *testing.T) {
 		counts     map[string]int64
 		shown      map[string]string // country → exact figure
 		suppressed []string
+		withheld   []string // at least 10, hidden to shield a smaller one
 	}{
 		{
 			// KH alone would be total - US - FR, so FR is hidden too.
 			name:       "one small country hides the next smallest",
 			counts:     map[string]int64{"US": 25, "FR": 12, "KH": 3},
 			shown:      map[string]string{"US": "25"},
-			suppressed: []string{"FR", "KH"},
+			suppressed: []string{"KH"},
+			withheld:   []string{"FR"},
 		},
 		{
-			name:       "two small countries hide each other",
+			// KH+TH would be total - US - FR: two signers would be one each.
+			name:       "two small countries hide the next smallest too",
 			counts:     map[string]int64{"US": 25, "FR": 12, "KH": 3, "TH": 4},
-			shown:      map[string]string{"US": "25", "FR": "12"},
+			shown:      map[string]string{"US": "25"},
 			suppressed: []string{"KH", "TH"},
+			withheld:   []string{"FR"},
 		},
 		{
 			name:   "nothing small",
@@ -257,19 +261,21 @@ func TestSmallCountSuppression(t *testing.T) {
 		{
 			name:       "exactly the threshold is shown",
 			counts:     map[string]int64{"US": 10, "FR": 10, "KH": 9, "TH": 1},
-			shown:      map[string]string{"US": "10", "FR": "10"},
+			shown:      map[string]string{"US": "10"},
 			suppressed: []string{"KH", "TH"},
+			withheld:   []string{"FR"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := newEnv(t, withMinPublicCount(10))
 			var total int64
 			for cc, n := range tt.counts {
 				e.counter.Add(e.open.ID, cc, n)
 				total += n
 			}
 			fewer := e.msgs.T("en", "figures.fewer_than", 10)
+			orMore := e.msgs.T("en", "figures.or_more", "10")
 
 			api := decodeJSON(t, e.get("/api/petitions/open-petition"))
 			if api["total"] != float64(total) {
@@ -294,6 +300,14 @@ func TestSmallCountSuppression(t *testing.T) {
 				}
 				if page[names[cc]] != fewer {
 					t.Errorf("page shows %s as %q, want %q", names[cc], page[names[cc]], fewer)
+				}
+			}
+			for _, cc := range tt.withheld {
+				if got[cc].count != "null" || got[cc].display != orMore {
+					t.Errorf("API %s = %+v, want count null and %q", cc, got[cc], orMore)
+				}
+				if page[names[cc]] != orMore {
+					t.Errorf("page shows %s as %q, want %q", names[cc], page[names[cc]], orMore)
 				}
 			}
 		})

@@ -53,7 +53,7 @@ func TestCachedPagesGetFreshTokens(t *testing.T) {
 	if tok(first) == tok(second) {
 		t.Error("two views 5s apart carry the same form token; the cache must fill it per request")
 	}
-	if strings.Contains(first, "@@dyn:") {
+	if strings.Contains(first, "@@dyn") {
 		t.Error("a cache marker leaked into the page")
 	}
 }
@@ -71,5 +71,27 @@ func TestAPIETag(t *testing.T) {
 	e.counter.Add(e.open.ID, "US", 1)
 	if w := e.get("/api/petitions/open-petition", "If-None-Match", etag); w.Code != http.StatusOK {
 		t.Errorf("figures changed but If-None-Match got %d, want 200 with the new figures", w.Code)
+	}
+}
+
+// TestMarkerLookalikesInContentAreText: text that looks like a page-cache
+// placeholder, typed into a petition by an organizer, is shown as text and
+// never breaks or alters the public pages.
+func TestMarkerLookalikesInContentAreText(t *testing.T) {
+	e := newEnv(t)
+	p := e.open
+	p.Title = "Title @@dyn:x@@ and @@dyn:count:1@@"
+	if err := e.db.UpdatePetition(t.Context(), p); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.catalog.Reload(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/", "/petitions", "/petitions/open-petition"} {
+		w := e.get(path)
+		if w.Code != http.StatusOK {
+			t.Fatalf("%s with a marker lookalike in the title: %d, want 200", path, w.Code)
+		}
+		mustContain(t, w.Body.String(), "Title @@dyn:x@@ and @@dyn:count:1@@")
 	}
 }

@@ -2,7 +2,10 @@ package server
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,16 +21,30 @@ import (
 // The cache is keyed by the catalog generation, so a content change
 // renders the pages again.
 
-const (
-	markerOpen  = "@@dyn:"
-	markerClose = "@@"
-)
+// Markers carry a random per-process nonce, so text in a petition (an
+// organizer could type "@@dyn:x@@" into a title) can never be taken for
+// one: it would need to guess the nonce.
+const markerClose = "@@"
+
+// newMarkerOpen returns the opening of this process's markers.
+func newMarkerOpen() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "@@dyn" + hex.EncodeToString(b[:]) + ":"
+}
+
+// marker is the placeholder for one live part, as templates emit it.
+func (s *Server) marker(kind string, id int64) template.HTML {
+	return template.HTML(s.cache.markerOpen + kind + ":" + strconv.FormatInt(id, 10) + markerClose)
+}
 
 type pageCache struct {
 	mu    sync.RWMutex
 	pages map[string]*cachedPage
 	live  map[liveKey]liveEntry // rendered counts and figures, until the tally moves
-	bufs  sync.Pool
+	// markerOpen starts every placeholder: "@@dyn<nonce>:".
+	markerOpen string
+	bufs       sync.Pool
 }
 
 type liveKey struct {
@@ -55,7 +72,7 @@ type slot struct {
 }
 
 func newPageCache() *pageCache {
-	return &pageCache{pages: map[string]*cachedPage{}, live: map[liveKey]liveEntry{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	return &pageCache{markerOpen: newMarkerOpen(), pages: map[string]*cachedPage{}, live: map[liveKey]liveEntry{}, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 }
 
 // renderCached serves a page from the cache, building it with build on a
@@ -76,7 +93,7 @@ func (s *Server) renderCached(c *gin.Context, key string, build func(b Base) (st
 			s.renderError(c, http.StatusInternalServerError, "error.internal")
 			return
 		}
-		cp = splitPage(html)
+		cp = splitPage(html, s.cache.markerOpen)
 		cp.lang = b.Lang
 		s.cache.mu.Lock()
 		if len(s.cache.pages) > 1000 { // stale generations; never grows unbounded
@@ -165,7 +182,7 @@ func (s *Server) openStates() string {
 }
 
 // splitPage cuts rendered HTML at its markers.
-func splitPage(html []byte) *cachedPage {
+func splitPage(html []byte, markerOpen string) *cachedPage {
 	cp := &cachedPage{}
 	rest := html
 	for {

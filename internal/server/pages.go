@@ -7,37 +7,57 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/cambodia-sanctions/campaign/internal/auth"
+	"github.com/cambodia-sanctions/campaign/internal/signing"
 )
 
-// PrivacyPage states what is stored, for how long and who sees it.
+// PrivacyPage states what is stored, for how long and who sees it. Every
+// period it states comes from the settings or constants that apply it.
 type PrivacyPage struct {
 	Base
 	VerifyEmail        bool
 	MinPublicCount     int
 	EmailRetentionDays int
 	ConfirmDays        int
+	AfterCloseDays     int // personal data after a petition closes; 0: not stated
+	TagDays            int // client-tag keys
+	SessionHours       int // organizer sessions, at most
+	SessionIdleMinutes int // organizer sessions, idle
 }
 
 func (s *Server) handlePrivacy(c *gin.Context) {
 	s.render(c, http.StatusOK, "privacy", PrivacyPage{Base: s.base(c, "privacy.title"),
 		VerifyEmail: s.Signing.VerifiesEmail(), MinPublicCount: s.MinPublicCount,
-		EmailRetentionDays: int(s.EmailRetention.Hours() / 24), ConfirmDays: int(s.ConfirmTTL.Hours() / 24)})
+		EmailRetentionDays: days(s.EmailRetention), ConfirmDays: days(s.ConfirmTTL),
+		AfterCloseDays: days(s.RetentionAfterClose), TagDays: days(signing.TagRetention),
+		SessionHours: int(auth.AbsoluteTimeout.Hours()), SessionIdleMinutes: int(auth.IdleTimeout.Minutes())})
 }
+
+// days is d in whole days, for sentences on the privacy page.
+func days(d time.Duration) int { return int(d.Hours() / 24) }
 
 // apiFigures is the public JSON for a petition.
 type apiFigures struct {
-	Slug      string       `json:"slug"`
-	Title     string       `json:"title"`
-	Open      bool         `json:"open"`
-	Total     int64        `json:"total"`
-	Goal      int          `json:"goal"`
-	ByCountry []apiCountry `json:"by_country"`
-	UpdatedAt *time.Time   `json:"updated_at"`
+	Slug  string `json:"slug"`
+	Title string `json:"title"`
+	Open  bool   `json:"open"`
+	// Total is the public total: exact when TotalExact, else rounded down
+	// to protect a small country ("N or more"), or null when it is shown
+	// only as "fewer than N". TotalDisplay is what the pages show.
+	Total        *int64       `json:"total"`
+	TotalExact   bool         `json:"total_exact"`
+	TotalDisplay string       `json:"total_display"`
+	Goal         int          `json:"goal"`
+	ByCountry    []apiCountry `json:"by_country"`
+	UpdatedAt    *time.Time   `json:"updated_at"`
 }
 
 type apiCountry struct {
 	Country string `json:"country"`
-	// Count is null when the figure is suppressed ("fewer than" Display).
+	// Count is null when the figure is suppressed; Display then says
+	// "fewer than N", or "N or more" for a larger country withheld so that
+	// a smaller one cannot be worked out.
 	Count   *int64 `json:"count"`
 	Display string `json:"display"`
 }
@@ -60,24 +80,47 @@ func (s *Server) handleAPIPetitionShow(c *gin.Context) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	out := apiFigures{Slug: p.Slug, Title: p.Title, Open: p.IsOpenAt(s.Now()), Total: t.Total, Goal: p.Goal,
-		ByCountry: []apiCountry{}}
+	figures := publicFigures(t, int64(s.MinPublicCount))
+	out := apiFigures{Slug: p.Slug, Title: p.Title, Open: p.IsOpenAt(s.Now()), Goal: p.Goal,
+		ByCountry: s.apiCountries(b, figures.Countries)}
+	out.setTotal(b, figures.Total)
 	if !t.UpdatedAt.IsZero() {
 		u := t.UpdatedAt.UTC()
 		out.UpdatedAt = &u
 	}
-	for _, f := range publicFigures(t, int64(s.MinPublicCount)) {
-		ac := apiCountry{Country: f.Code}
-		if f.Suppressed {
-			ac.Display = b.T("figures.fewer_than", s.MinPublicCount)
-		} else {
-			n := f.N
-			ac.Count = &n
-			ac.Display = b.Number(n)
-		}
-		out.ByCountry = append(out.ByCountry, ac)
-	}
 	c.JSON(http.StatusOK, out)
+}
+
+// setTotal fills in the total as the pages show it.
+func (out *apiFigures) setTotal(b Base, total PublicTotal) {
+	out.TotalExact = total.Exact()
+	switch {
+	case total.FewerThan > 0:
+		out.TotalDisplay = b.T("figures.fewer_than", total.FewerThan)
+	case total.Rounded:
+		out.Total, out.TotalDisplay = &total.N, b.T("figures.or_more", b.Number(total.N))
+	default:
+		out.Total, out.TotalDisplay = &total.N, b.Number(total.N)
+	}
+}
+
+// apiCountries is the by-country list as the pages show it.
+func (s *Server) apiCountries(b Base, figures []CountryFigure) []apiCountry {
+	out := []apiCountry{}
+	for _, f := range figures {
+		ac := apiCountry{Country: f.Code}
+		switch {
+		case f.Withheld:
+			ac.Display = b.T("figures.or_more", b.Number(int64(s.MinPublicCount)))
+		case f.Suppressed:
+			ac.Display = b.T("figures.fewer_than", s.MinPublicCount)
+		default:
+			n := f.N
+			ac.Count, ac.Display = &n, b.Number(n)
+		}
+		out = append(out, ac)
+	}
+	return out
 }
 
 // handleMetrics serves Prometheus metrics to the networks in

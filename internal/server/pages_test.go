@@ -239,7 +239,7 @@ func TestWrongMethod(t *testing.T) {
 }
 
 func TestPrivacyPage(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withMinPublicCount(10))
 	w := e.get("/privacy")
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d, want 200", w.Code)

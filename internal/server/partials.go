@@ -7,6 +7,8 @@ type countView struct {
 	Base
 	PetitionID int64
 	Count      int64
+	Rounded    bool  // Count is rounded down: "Count or more"
+	FewerThan  int64 // when above 0, the count is shown only as "fewer than"
 	Goal       int
 }
 
@@ -31,8 +33,23 @@ type figuresView struct {
 	MinPublic int
 }
 
+// MinPublic64 is the threshold as the Number formatter takes it.
+func (v figuresView) MinPublic64() int64 { return int64(v.MinPublic) }
+
+// AnyWithheld reports whether a country at or above the threshold is
+// hidden to shield a smaller one, which the page then explains.
+func (v figuresView) AnyWithheld() bool {
+	for _, f := range v.Petition.Figures {
+		if f.Withheld {
+			return true
+		}
+	}
+	return false
+}
+
 func countOf(b Base, v PetitionView) countView {
-	return countView{Base: b, PetitionID: v.ID, Count: v.Count, Goal: v.Goal}
+	return countView{Base: b, PetitionID: v.ID, Count: v.Count, Rounded: v.Total.Rounded, FewerThan: v.Total.FewerThan,
+		Goal: v.Goal}
 }
 
 func signFormOf(b Base, f SignFormView) signFormCtx { return signFormCtx{Base: b, Form: f} }

@@ -11,8 +11,9 @@ import (
 // PetitionView is a petition with its live figures.
 type PetitionView struct {
 	*petition.Petition
-	Count     int64
-	Version   uint64 // of the figures, for caching
+	Count     int64       // the public total: Total.N
+	Total     PublicTotal // the total as it may be shown (see publicFigures)
+	Version   uint64      // of the figures, for caching
 	Open      bool
 	Figures   []CountryFigure
 	Addressed []string // names of the countries (and the EU) it addresses
@@ -41,12 +42,14 @@ type PetitionPage struct {
 
 func (s *Server) view(p *petition.Petition) PetitionView {
 	t := s.Counter.Get(p.ID)
+	f := publicFigures(t, int64(s.MinPublicCount))
 	v := PetitionView{
 		Petition: p,
-		Count:    t.Total,
+		Count:    f.Total.N,
+		Total:    f.Total,
 		Version:  t.Version,
 		Open:     p.IsOpenAt(s.Now()),
-		Figures:  publicFigures(t, int64(s.MinPublicCount)),
+		Figures:  f.Countries,
 	}
 	for _, code := range p.Countries {
 		v.Addressed = append(v.Addressed, countryName(code))

@@ -153,6 +153,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"countryName": countryName,
 		"list":        func(xs ...string) []string { return xs },
 		"statuses":    statuses,
+		"marker":      s.marker,
 		"int64":       func(n int) int64 { return int64(n) },
 	}
 }

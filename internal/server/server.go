@@ -61,14 +61,21 @@ type Options struct {
 	// RateLimit limits signatures per client; nil means no limit.
 	RateLimit *ratelimit.Limiter
 
+	// EmbedOrigins lists the partner origins that may frame the signing
+	// widget (CAMPAIGN_EMBED_ORIGINS, issue 10). Unused until /embed/:slug
+	// exists: until then every response keeps frame-ancestors 'none'.
+	EmbedOrigins []string
+
 	BaseURL        string
 	TrustedProxies []string
 	MinPublicCount int
 	MinFillTime    time.Duration
 	MaxBodyBytes   int64
-	// EmailRetention and ConfirmTTL are stated on the privacy page.
-	EmailRetention time.Duration
-	ConfirmTTL     time.Duration
+	// EmailRetention, ConfirmTTL and RetentionAfterClose are stated on the
+	// privacy page; a zero RetentionAfterClose leaves its sentence out.
+	EmailRetention      time.Duration
+	ConfirmTTL          time.Duration
+	RetentionAfterClose time.Duration
 }
 
 // Server serves the public site.

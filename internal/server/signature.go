@@ -55,7 +55,7 @@ func (s *Server) newSignForm(v PetitionView) SignFormView {
 // marker filled in per request.
 func (s *Server) cachedSignForm(v PetitionView) SignFormView {
 	f := s.newSignForm(v)
-	f.Token = markerOpen + "token" + markerClose
+	f.Token = s.cache.markerOpen + "token:0" + markerClose
 	return f
 }
 

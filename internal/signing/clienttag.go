@@ -2,6 +2,7 @@ package signing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"sync"
@@ -62,7 +63,7 @@ func (t *TagKeys) key(ctx context.Context, day string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	aad := []byte("client-tag-key/" + day)
+	aad := TagKeyAAD(day)
 	sealed, err := t.vault.Seal(fresh, aad)
 	if err != nil {
 		return nil, err
@@ -72,12 +73,23 @@ func (t *TagKeys) key(ctx context.Context, day string) ([]byte, error) {
 		return nil, err
 	}
 	k, err = t.vault.Open(stored, aad)
+	if errors.Is(err, vault.ErrDecrypt) {
+		// The day's key was stored by a process with another secret key
+		// (a key rotation is under way, or this process still runs with
+		// the old key). Signing must go on: this process tags with a key
+		// of its own for the rest of the day, so its tags do not match
+		// the other process's — fraud review sees two groups, not one.
+		k, err = fresh, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open client-tag key of %s: %w", day, err)
 	}
 	t.keys[day] = k
 	return k, nil
 }
+
+// TagKeyAAD is the associated data of the sealed client-tag key of day.
+func TagKeyAAD(day string) []byte { return []byte("client-tag-key/" + day) }
 
 // Purge deletes the keys older than TagRetention, from the database and
 // from memory, and returns how many rows went.

@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -34,7 +35,9 @@ func (s *Service) PreparePaper(p *store.Petition, req Request) (*store.Signature
 	} else {
 		emailHash, domainHash = s.vault.EmailHash(req.Email), s.vault.EmailDomainHash(req.Email)
 	}
-	sig, _, err := s.sealRow(p, req, emailHash, now)
+	// Paper rows are prepared in bulk without a context; the store is
+	// reached only the first time the petition needs a data key.
+	sig, _, err := s.sealRow(context.Background(), p, req, emailHash, now)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,7 @@ type Receipt struct {
 // Service accepts signatures.
 type Service struct {
 	vault       *vault.Vault
+	keys        *Keyring // data keys; nil seals with the vault's own field key
 	writer      Writer
 	counter     *Counter
 	validator   *Validator
@@ -56,6 +57,15 @@ type Service struct {
 func NewService(v *vault.Vault, w Writer, c *Counter, verifyEmail bool, now func() time.Time) *Service {
 	return &Service{vault: v, writer: w, counter: c, validator: NewValidator(), now: now, verifyEmail: verifyEmail,
 		confirmTTL: 7 * 24 * time.Hour, notify: func() {}}
+}
+
+// WithKeyring makes the service seal new signatures under their
+// petition's data key from k (envelope encryption, see vault.WrapDataKey)
+// and open rows sealed that way. Without it, new rows are sealed with the
+// vault's own field key, as rows were before data keys.
+func (s *Service) WithKeyring(k *Keyring) *Service {
+	s.keys = k
+	return s
 }
 
 // Validate checks in without signing; forms use it to show every error at once.
@@ -129,7 +139,7 @@ type ReceiptStore interface {
 // seal turns a validated request into a row with its personal fields
 // encrypted, and returns the receipt secret whose hash the row carries.
 func (s *Service) seal(ctx context.Context, p *store.Petition, req Request, now time.Time) (*store.Signature, uint64, error) {
-	sig, secret, err := s.sealRow(p, req, s.vault.EmailHash(req.Email), now)
+	sig, secret, err := s.sealRow(ctx, p, req, s.vault.EmailHash(req.Email), now)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -153,8 +163,12 @@ func (s *Service) seal(ctx context.Context, p *store.Petition, req Request, now 
 // sealRow builds a confirmed row under emailHash with a fresh receipt
 // secret and the personal fields of req encrypted; the caller decides
 // status, mails and the domain hash.
-func (s *Service) sealRow(p *store.Petition, req Request, emailHash []byte, now time.Time) (*store.Signature, uint64, error) {
+func (s *Service) sealRow(ctx context.Context, p *store.Petition, req Request, emailHash []byte, now time.Time) (*store.Signature, uint64, error) {
 	secret, err := vault.NewReceiptSecret()
+	if err != nil {
+		return nil, 0, err
+	}
+	sealer, keyID, err := s.sealer(ctx, p.ID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -170,25 +184,53 @@ func (s *Service) sealRow(p *store.Petition, req Request, emailHash []byte, now 
 		Lang:             req.Lang,
 		Source:           req.Source,
 		SignedAt:         now,
+		KeyID:            keyID,
 	}
+	if err := sealFields(sealer, sig, req.Input); err != nil {
+		return nil, 0, err
+	}
+	return sig, secret, nil
+}
+
+// fieldSealer seals one field (*vault.DataKey, *vault.Vault).
+type fieldSealer interface {
+	Seal(plaintext, aad []byte) ([]byte, error)
+}
+
+// sealer is what seals the fields of a new row of petition petitionID, and
+// the key id to record with them (nil: the vault's own field key).
+func (s *Service) sealer(ctx context.Context, petitionID int64) (fieldSealer, *int64, error) {
+	if s.keys == nil {
+		return s.vault, nil, nil
+	}
+	id, dk, err := s.keys.SealingKey(ctx, petitionID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return dk, &id, nil
+}
+
+// sealFields seals the personal fields of in into sig (whose PetitionID
+// and EmailHash must be set) with sealer.
+func sealFields(sealer fieldSealer, sig *store.Signature, in Input) error {
 	fields := []struct {
 		dst   *[]byte
 		name  string
 		value string
 	}{
-		{&sig.NameEnc, "name", req.Name},
-		{&sig.EmailEnc, "email", req.Email},
-		{&sig.CityEnc, "city", req.City},
-		{&sig.CommentEnc, "comment", req.Comment},
+		{&sig.NameEnc, "name", in.Name},
+		{&sig.EmailEnc, "email", in.Email},
+		{&sig.CityEnc, "city", in.City},
+		{&sig.CommentEnc, "comment", in.Comment},
 	}
 	for _, f := range fields {
-		sealed, err := s.vault.Seal([]byte(f.value), FieldAAD(p.ID, emailHash, f.name))
+		sealed, err := sealer.Seal([]byte(f.value), FieldAAD(sig.PetitionID, sig.EmailHash, f.name))
 		if err != nil {
-			return nil, 0, fmt.Errorf("seal %s: %w", f.name, err)
+			return fmt.Errorf("seal %s: %w", f.name, err)
 		}
 		*f.dst = sealed
 	}
-	return sig, secret, nil
+	return nil
 }
 
 // FieldAAD binds a sealed field to its petition, its signer and its column,
@@ -205,9 +247,29 @@ func FieldAAD(petitionID int64, emailHash []byte, field string) []byte {
 	return append(b, field...)
 }
 
-// Open decrypts the personal fields of a stored signature.
+// Open decrypts the personal fields of a stored signature, sealed with its
+// data key or, for rows without one, the vault's own field key. For a row
+// whose data key was destroyed (campaign shred) it returns the fields that
+// are not personal (country, choices) with an error matching
+// vault.ErrKeyDestroyed: the personal ones are erased.
 func (s *Service) Open(sig *store.Signature) (Input, error) {
 	in := Input{Country: sig.Country, Public: sig.Public, IncludeInLetters: sig.IncludeInLetters, Updates: sig.Updates}
+	var opener interface {
+		Open(sealed, aad []byte) ([]byte, error)
+	} = s.vault
+	if sig.KeyID != nil && hasSealed(sig) {
+		if s.keys == nil {
+			return Input{}, fmt.Errorf("open signature %d: sealed with data key %d, and no keyring", sig.ID, *sig.KeyID)
+		}
+		dk, err := s.keys.Key(context.Background(), *sig.KeyID)
+		if errors.Is(err, vault.ErrKeyDestroyed) {
+			return in, fmt.Errorf("open signature %d: %w", sig.ID, err)
+		}
+		if err != nil {
+			return Input{}, fmt.Errorf("open signature %d: %w", sig.ID, err)
+		}
+		opener = dk
+	}
 	for _, f := range []struct {
 		dst  *string
 		name string
@@ -218,13 +280,18 @@ func (s *Service) Open(sig *store.Signature) (Input, error) {
 		{&in.City, "city", sig.CityEnc},
 		{&in.Comment, "comment", sig.CommentEnc},
 	} {
-		b, err := s.vault.Open(f.src, FieldAAD(sig.PetitionID, sig.EmailHash, f.name))
+		b, err := opener.Open(f.src, FieldAAD(sig.PetitionID, sig.EmailHash, f.name))
 		if err != nil {
 			return Input{}, fmt.Errorf("open %s of signature %d: %w", f.name, sig.ID, err)
 		}
 		*f.dst = string(b)
 	}
 	return in, nil
+}
+
+// hasSealed reports whether any personal field of sig is still stored.
+func hasSealed(sig *store.Signature) bool {
+	return len(sig.NameEnc) > 0 || len(sig.EmailEnc) > 0 || len(sig.CityEnc) > 0 || len(sig.CommentEnc) > 0
 }
 
 // VerifiesEmail reports whether new signatures wait for email confirmation.

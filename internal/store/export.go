@@ -12,7 +12,7 @@ import (
 // email hash that, with the id and petition, makes up the sealed fields'
 // associated data. The three consents come as one number (bits 1, 2, 4):
 // every column read costs a few calls into SQLite per row.
-const exportColumns = `id, email_hash, status, country, name_enc, email_enc, city_enc, comment_enc, signed_at, confirmed_at,
+const exportColumns = `id, email_hash, status, country, name_enc, email_enc, city_enc, comment_enc, signed_at, confirmed_at, key_id,
 	CASE WHEN public THEN 1 ELSE 0 END + CASE WHEN include_in_letters THEN 2 ELSE 0 END +
 	CASE WHEN updates THEN 4 ELSE 0 END`
 
@@ -55,9 +55,10 @@ func (db *DB) ExportSignatures(ctx context.Context, f SignatureFilter, afterID i
 		old := *s
 		*s = Signature{PetitionID: f.PetitionID}
 		var confirmed sql.NullTime
+		var keyID sql.NullInt64
 		var flags int
 		if err := rows.Scan(&s.ID, &hash, &s.Status, &s.Country, &name, &email, &city, &comment,
-			&s.SignedAt, &confirmed, &flags); err != nil {
+			&s.SignedAt, &confirmed, &keyID, &flags); err != nil {
 			return page[:0], fmt.Errorf("read exported signature: %w", err)
 		}
 		// RawBytes are the driver's until the next row: copied into the
@@ -74,6 +75,12 @@ func (db *DB) ExportSignatures(ctx context.Context, f SignatureFilter, afterID i
 			*s.ConfirmedAt = confirmed.Time
 		}
 		s.Public, s.IncludeInLetters, s.Updates = flags&1 != 0, flags&2 != 0, flags&4 != 0
+		if keyID.Valid {
+			if s.KeyID = old.KeyID; s.KeyID == nil {
+				s.KeyID = new(int64)
+			}
+			*s.KeyID = keyID.Int64
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return page[:0], fmt.Errorf("export signatures: %w", err)

@@ -25,6 +25,7 @@ type LetterSigner struct {
 	EmailHash        []byte // for the fields' additional data, never shown
 	NameEnc          []byte
 	CityEnc          []byte
+	KeyID            *int64 // data key of NameEnc and CityEnc; nil: the vault's own field key
 }
 
 // scanLetterSignersSQL reads only what letters need: the sealed name and
@@ -33,7 +34,7 @@ type LetterSigner struct {
 const scanLetterSignersSQL = `SELECT id, country, receipt_hash, include_in_letters,
 	CASE WHEN include_in_letters THEN email_hash END,
 	CASE WHEN include_in_letters THEN name_enc END,
-	CASE WHEN include_in_letters THEN city_enc END
+	CASE WHEN include_in_letters THEN city_enc END, key_id
 FROM signatures WHERE petition_id = $1 AND status = 'confirmed' ORDER BY id`
 
 // ScanLetterSigners calls fn for every confirmed signature of a petition, in
@@ -46,11 +47,16 @@ func (db *DB) ScanLetterSigners(ctx context.Context, petitionID int64, fn func(*
 	defer rows.Close()
 	var s LetterSigner
 	var country, receipt, email, name, city sql.RawBytes
+	var keyID sql.NullInt64
 	for rows.Next() {
-		if err := rows.Scan(&s.ID, &country, &receipt, &s.IncludeInLetters, &email, &name, &city); err != nil {
+		if err := rows.Scan(&s.ID, &country, &receipt, &s.IncludeInLetters, &email, &name, &city, &keyID); err != nil {
 			return fmt.Errorf("read signatures for letters: %w", err)
 		}
 		s.Country, s.ReceiptHash, s.EmailHash, s.NameEnc, s.CityEnc = country, receipt, email, name, city
+		s.KeyID = nil
+		if keyID.Valid {
+			s.KeyID = &keyID.Int64
+		}
 		if err := fn(&s); err != nil {
 			return err
 		}

@@ -43,6 +43,7 @@ type Signature struct {
 	MailCount        int        // mails ever queued to this address for this petition
 	NoMail           bool       // "it wasn't me": never mail this address for this petition again
 	EmailDomainHash  []byte     // keyed hash of the email's domain, for moderation by domain
+	KeyID            *int64     // data key (data_keys) of the sealed fields; nil: the vault's own field key
 
 	// Mail to queue in the same transaction: FirstMail when the signature
 	// is new, RepeatMail when the address had already signed.
@@ -72,8 +73,8 @@ type RepeatMail struct {
 
 const insertSignatureSQL = `INSERT INTO signatures (petition_id, email_hash, receipt_hash, status, country,
 	name_enc, email_enc, city_enc, comment_enc, public, include_in_letters, updates, lang, source,
-	client_tag, signed_at, confirmed_at, confirm_hash, confirm_expires_at, mail_count, email_domain_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+	client_tag, signed_at, confirmed_at, confirm_hash, confirm_expires_at, mail_count, email_domain_hash, key_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 ON CONFLICT (petition_id, email_hash) DO NOTHING`
 
 // repeatMailSQL counts one more mail to an address that signed before,
@@ -119,7 +120,7 @@ func (db *DB) InsertSignatures(ctx context.Context, batch []*Signature) (inserte
 		res, err := stmt.ExecContext(ctx, s.PetitionID, s.EmailHash, s.ReceiptHash, s.Status, s.Country,
 			s.NameEnc, s.EmailEnc, s.CityEnc, s.CommentEnc, s.Public, s.IncludeInLetters, s.Updates,
 			s.Lang, s.Source, s.ClientTag, s.SignedAt.UTC(), utcPtr(s.ConfirmedAt),
-			s.ConfirmHash, utcPtr(s.ConfirmExpiresAt), s.MailCount, s.EmailDomainHash)
+			s.ConfirmHash, utcPtr(s.ConfirmExpiresAt), s.MailCount, s.EmailDomainHash, s.KeyID)
 		if err != nil {
 			return nil, fmt.Errorf("insert signature: %w", translate(err))
 		}

@@ -11,7 +11,6 @@ import (
 	"crypto/cipher"
 	"crypto/hkdf"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -30,6 +29,8 @@ const (
 	infoTokenHash       = "campaign/v1/token-hash"
 	infoClientKey       = "campaign/v1/client-key"
 	infoFormToken       = "campaign/v1/form-token"
+	infoKeyEncryption   = "campaign/v1/key-encryption"    // wraps the data keys (keyring.go)
+	infoKeyEncryptionID = "campaign/v1/key-encryption-id" // names that key in a wrapped data key
 )
 
 // Sealed field layout: version byte, nonce, then GCM ciphertext and tag.
@@ -53,6 +54,8 @@ type Vault struct {
 	tokenKey   []byte
 	clientKey  []byte
 	formKey    []byte
+	kek        cipher.AEAD     // wraps data keys
+	kekID      [kekIDSize]byte // names kek in a wrapped data key
 }
 
 // New derives the subkeys for every purpose from secret, which must be
@@ -62,7 +65,7 @@ func New(secret []byte) (*Vault, error) {
 		return nil, fmt.Errorf("vault: secret key must be %d bytes, got %d", KeySize, len(secret))
 	}
 	v := &Vault{}
-	var encKey []byte
+	var encKey, kekKey, kekID []byte
 	subkeys := []struct {
 		info string
 		dst  *[]byte
@@ -73,6 +76,8 @@ func New(secret []byte) (*Vault, error) {
 		{infoTokenHash, &v.tokenKey},
 		{infoClientKey, &v.clientKey},
 		{infoFormToken, &v.formKey},
+		{infoKeyEncryption, &kekKey},
+		{infoKeyEncryptionID, &kekID},
 	}
 	for _, s := range subkeys {
 		k, err := hkdf.Key(sha256.New, secret, nil, s.info, KeySize)
@@ -88,6 +93,10 @@ func New(secret []byte) (*Vault, error) {
 	if v.aead, err = cipher.NewGCM(block); err != nil {
 		return nil, fmt.Errorf("vault: field cipher: %w", err)
 	}
+	if v.kek, err = newGCM(kekKey); err != nil {
+		return nil, fmt.Errorf("vault: key-encryption cipher: %w", err)
+	}
+	copy(v.kekID[:], kekID)
 	return v, nil
 }
 
@@ -97,32 +106,14 @@ func New(secret []byte) (*Vault, error) {
 // byte, the 12-byte nonce, then ciphertext and tag. An empty plaintext seals
 // to nil, so empty optional fields are stored as NULL.
 func (v *Vault) Seal(plaintext []byte, aad []byte) ([]byte, error) {
-	if len(plaintext) == 0 {
-		return nil, nil
-	}
-	out := make([]byte, headerSize, headerSize+len(plaintext)+v.aead.Overhead())
-	out[0] = formatVersion
-	if _, err := rand.Read(out[1:headerSize]); err != nil {
-		return nil, fmt.Errorf("vault: nonce: %w", err)
-	}
-	return v.aead.Seal(out, out[1:headerSize], plaintext, aad), nil
+	return sealWith(v.aead, plaintext, aad)
 }
 
 // Open reverses Seal with the same aad. Empty input opens to nil with no
 // error (a NULL field). Anything that does not authenticate returns
 // ErrDecrypt.
 func (v *Vault) Open(sealed []byte, aad []byte) ([]byte, error) {
-	if len(sealed) == 0 {
-		return nil, nil
-	}
-	if len(sealed) < headerSize+v.aead.Overhead() || sealed[0] != formatVersion {
-		return nil, ErrDecrypt
-	}
-	plain, err := v.aead.Open(nil, sealed[1:headerSize], sealed[headerSize:], aad)
-	if err != nil {
-		return nil, ErrDecrypt
-	}
-	return plain, nil
+	return openWith(v.aead, sealed, aad)
 }
 
 // EmailHash returns the first 16 bytes of the HMAC-SHA256, under the email-hash key, of the
