@@ -15,7 +15,6 @@ import (
 
 	"github.com/cambodia-sanctions/campaign/internal/auth"
 	"github.com/cambodia-sanctions/campaign/internal/store"
-	"github.com/cambodia-sanctions/campaign/internal/vault"
 )
 
 const adminHelp = `
@@ -60,20 +59,7 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 	if sub == "create" && *role == "" {
 		return usageError{"--role is required: owner, organizer or viewer"}
 	}
-	cfg, err := loadConfig(env)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, env.Stderr)
-	key, err := loadKey(cfg, log)
-	if err != nil {
-		return err
-	}
-	v, err := vault.New(key)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, log)
+	_, _, v, db, err := openData(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -136,3 +136,27 @@ start; run this first when several servers share one database.`, configHelp)
 	fmt.Fprintf(env.Stdout, "applied %d migration(s): %s\n", len(applied), strings.Join(applied, "; "))
 	return nil
 }
+
+// openData is what every command touching signer data needs: the settings,
+// a logger, the vault from the secret key and the migrated database. The
+// caller closes the database.
+func openData(ctx context.Context, env Env) (*config.Config, *slog.Logger, *vault.Vault, *store.DB, error) {
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	log := newLogger(cfg, env.Stderr)
+	key, err := loadKey(cfg, log)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	v, err := vault.New(key)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return cfg, log, v, db, nil
+}

@@ -11,7 +11,6 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/export"
 	"github.com/cambodia-sanctions/campaign/internal/signing"
 	"github.com/cambodia-sanctions/campaign/internal/store"
-	"github.com/cambodia-sanctions/campaign/internal/vault"
 )
 
 const exportHelp = `
@@ -93,20 +92,7 @@ func parseExportFlags(env Env, args []string) (exportFlags, export.Options, erro
 // openExport opens the database and the key and finds the petition; an
 // unknown slug is a usage error. The caller closes the database.
 func openExport(ctx context.Context, env Env, slug string) (*store.DB, *export.Exporter, *store.Petition, error) {
-	cfg, err := loadConfig(env)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	log := newLogger(cfg, env.Stderr)
-	key, err := loadKey(cfg, log)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	v, err := vault.New(key)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	db, err := openDB(ctx, cfg, log)
+	_, _, v, db, err := openData(ctx, env)
 	if err != nil {
 		return nil, nil, nil, err
 	}

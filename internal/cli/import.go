@@ -14,7 +14,6 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/export"
 	"github.com/cambodia-sanctions/campaign/internal/signing"
 	"github.com/cambodia-sanctions/campaign/internal/store"
-	"github.com/cambodia-sanctions/campaign/internal/vault"
 )
 
 const importHelp = `
@@ -62,20 +61,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer in.Close()
-	cfg, err := loadConfig(env)
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, env.Stderr)
-	key, err := loadKey(cfg, log)
-	if err != nil {
-		return err
-	}
-	v, err := vault.New(key)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg, log)
+	_, _, v, db, err := openData(ctx, env)
 	if err != nil {
 		return err
 	}
