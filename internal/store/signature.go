@@ -97,6 +97,9 @@ VALUES ($1, $2, $3, 0, $4, $4)`
 // is skipped, not an error: inserted[i] reports whether batch[i] was new, and
 // new rows get their ID set. Any other failure rolls back the whole batch.
 func (db *DB) InsertSignatures(ctx context.Context, batch []*Signature) (inserted []bool, err error) {
+	if db.dialect == "postgres" {
+		return db.insertSignaturesPostgres(ctx, batch)
+	}
 	inserted = make([]bool, len(batch))
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {

@@ -45,7 +45,8 @@ type DB struct {
 // Dialect names the SQL dialect of the open database: "sqlite" or "postgres".
 func (db *DB) Dialect() string { return db.dialect }
 
-// Open connects to the database named by url (sqlite://PATH). For SQLite it
+// Open connects to the database named by url (sqlite://PATH or
+// postgres://USER:PASSWORD@HOST:PORT/DB?sslmode=...). For SQLite it
 // creates the file's directory and sets WAL, foreign keys, a busy timeout and
 // synchronous=FULL, so a committed transaction survives a power cut.
 func Open(ctx context.Context, url string) (*DB, error) {
@@ -53,9 +54,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	case strings.HasPrefix(url, "sqlite://"):
 		return openSQLite(ctx, strings.TrimPrefix(url, "sqlite://"))
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return nil, errors.New("PostgreSQL is not supported by this build yet; use CAMPAIGN_DATABASE=sqlite://PATH")
+		return openPostgres(ctx, url)
 	default:
-		return nil, fmt.Errorf("unknown database URL %q: use sqlite://PATH", url)
+		return nil, fmt.Errorf("unknown database URL %q: use sqlite://PATH or postgres://USER:PASSWORD@HOST:5432/DB", redactURL(url))
 	}
 }
 

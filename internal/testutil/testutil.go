@@ -12,16 +12,24 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/store"
 )
 
-// NewDB returns a fresh SQLite database in the test's temporary directory,
-// migrated to the latest version and closed when the test ends.
+// NewDB returns a fresh database, migrated to the latest version and closed
+// when the test ends: SQLite in the test's temporary directory, or a schema
+// of its own in PostgreSQL during the second run of RunOnBothDatabases.
 func NewDB(t testing.TB) *store.DB {
 	t.Helper()
+	if OnPostgres() {
+		db := newPostgresSchemaDB(t)
+		if _, err := db.Migrate(context.Background()); err != nil {
+			t.Fatalf("migrate test database: %v", err)
+		}
+		return db
+	}
 	db, _ := NewDBFile(t)
 	return db
 }
 
-// NewDBFile is NewDB that also returns the database file's path, for tests
-// that inspect the raw file.
+// NewDBFile is NewDB on SQLite that also returns the database file's path,
+// for tests that inspect the raw file.
 func NewDBFile(t testing.TB) (*store.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "campaign.db")
