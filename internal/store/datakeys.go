@@ -44,13 +44,21 @@ func (db *DB) FindDataKeys(ctx context.Context) ([]*DataKey, error) {
 // CreateDataKey adds a data key to a petition in one transaction. It first
 // reads every data key and gives them to check, which may refuse (nothing
 // is written and its error returned); then it inserts the row, and wrap
-// makes the wrapped value for the row's id. Writers are serialised, so
+// makes the wrapped value for the row's id. Writers are serialised (SQLite's
+// one writer; a table lock on PostgreSQL), so
 // check sees every key committed before and none can appear until the new
 // one commits.
 func (db *DB) CreateDataKey(ctx context.Context, petitionID int64, check func([]*DataKey) error,
 	wrap func(id int64) ([]byte, error)) (*DataKey, error) {
 	k := &DataKey{PetitionID: petitionID, CreatedAt: db.now()}
 	err := db.Tx(ctx, func(tx *DB) error {
+		if db.dialect == "postgres" {
+			// Instances sharing the database take turns, as SQLite's one
+			// writer does: no two keys for one petition at the same moment.
+			if err := tx.gorm.WithContext(ctx).Exec(`LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
+				return fmt.Errorf("lock data keys: %w", err)
+			}
+		}
 		keys, err := tx.FindDataKeys(ctx)
 		if err != nil {
 			return err

@@ -25,3 +25,23 @@ func (db *DB) BumpCountsVersion(ctx context.Context) error {
 	}
 	return nil
 }
+
+// CatalogVersion is bumped by every change to a petition made in the
+// console, so that other instances sharing the database reload theirs.
+func (db *DB) CatalogVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := db.sql.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'catalog_version'`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("read catalog version: %w", err)
+	}
+	return v, nil
+}
+
+// BumpCatalogVersion tells other instances to reload their petitions.
+func (db *DB) BumpCatalogVersion(ctx context.Context) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE meta SET value = value + 1 WHERE key = 'catalog_version'`)
+	if err != nil {
+		return fmt.Errorf("bump catalog version: %w", err)
+	}
+	return nil
+}

@@ -13,6 +13,9 @@ type migration struct {
 	Version int
 	Name    string
 	SQL     string
+	// Postgres runs after SQL on PostgreSQL only: what a shared database
+	// needs and one SQLite file (with its single writer) does not.
+	Postgres string
 }
 
 // Placeholders in migration SQL:
@@ -79,17 +82,17 @@ CREATE TABLE signatures (
 CREATE UNIQUE INDEX signatures_petition_email ON signatures (petition_id, email_hash);
 CREATE UNIQUE INDEX signatures_receipt ON signatures (receipt_hash);
 CREATE INDEX signatures_petition_status_country ON signatures (petition_id, status, country);
-`},
+`, ""},
 		{2, "daily client-tag keys", `
 CREATE TABLE client_tag_keys (
 	day TEXT PRIMARY KEY,
 	key_enc {{blob}} NOT NULL,
 	created_at {{time}} NOT NULL
 );
-`},
+`, ""},
 		// Receipt codes now carry their row id (vault.ReceiptCode), so the
 		// random-order receipt index, costly on every insert, can go.
-		{3, "drop receipt index", `DROP INDEX signatures_receipt`},
+		{3, "drop receipt index", `DROP INDEX signatures_receipt`, ""},
 		{4, "email confirmation and outbox", `
 ALTER TABLE signatures ADD COLUMN confirm_hash {{blob}};
 ALTER TABLE signatures ADD COLUMN confirm_expires_at {{time}};
@@ -109,7 +112,7 @@ CREATE TABLE outbox (
 	created_at {{time}} NOT NULL
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE sent_at IS NULL AND failed_at IS NULL;
-`},
+`, ""},
 		{5, "organizer console", `
 CREATE TABLE organizers (
 	id {{id}},
@@ -142,14 +145,14 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 ALTER TABLE signatures ADD COLUMN email_domain_hash {{blob}};
-`},
+`, ""},
 		{6, "counts version", `
 CREATE TABLE meta (
 	key TEXT PRIMARY KEY,
 	value BIGINT NOT NULL
 );
 INSERT INTO meta (key, value) VALUES ('counts_version', 0);
-`},
+`, ""},
 		{7, "letters", `
 CREATE TABLE letter_digests (
 	id {{id}},
@@ -191,7 +194,7 @@ CREATE TABLE letter_templates (
 	updated_by TEXT NOT NULL,
 	PRIMARY KEY (petition_id, language)
 );
-`},
+`, ""},
 		{8, "per-petition data keys", `
 CREATE TABLE data_keys (
 	id {{id}},
@@ -202,6 +205,29 @@ CREATE TABLE data_keys (
 );
 CREATE INDEX data_keys_petition ON data_keys (petition_id);
 ALTER TABLE signatures ADD COLUMN key_id BIGINT;
+`, ""},
+		// Several instances share a PostgreSQL database, and each keeps the
+		// counts in memory. Triggers keep exact counts per petition, country
+		// and status in the same transaction as the rows, so an instance
+		// refreshes its figures by reading a few hundred rows, not by
+		// counting millions. (On SQLite the one server counts in memory.)
+		// Function bodies stay on one line: statements split at ";\n".
+		{9, "shared signature counts", `
+INSERT INTO meta (key, value) VALUES ('catalog_version', 0);
+`, `
+CREATE TABLE signature_counts (
+	petition_id BIGINT NOT NULL,
+	country TEXT NOT NULL,
+	status TEXT NOT NULL,
+	n BIGINT NOT NULL,
+	PRIMARY KEY (petition_id, country, status)
+);
+INSERT INTO signature_counts (petition_id, country, status, n)
+SELECT petition_id, country, status, COUNT(*) FROM signatures GROUP BY petition_id, country, status;
+CREATE FUNCTION signature_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF TG_OP = 'INSERT' THEN INSERT INTO signature_counts AS c (petition_id, country, status, n) SELECT petition_id, country, status, COUNT(*) FROM new_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 ON CONFLICT (petition_id, country, status) DO UPDATE SET n = c.n + excluded.n; ELSIF TG_OP = 'UPDATE' THEN INSERT INTO signature_counts AS c (petition_id, country, status, n) SELECT petition_id, country, status, SUM(k) FROM (SELECT petition_id, country, status, -1 AS k FROM old_rows UNION ALL SELECT petition_id, country, status, 1 FROM new_rows) d GROUP BY 1, 2, 3 HAVING SUM(k) <> 0 ORDER BY 1, 2, 3 ON CONFLICT (petition_id, country, status) DO UPDATE SET n = c.n + excluded.n; ELSE INSERT INTO signature_counts AS c (petition_id, country, status, n) SELECT petition_id, country, status, -COUNT(*) FROM old_rows GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 ON CONFLICT (petition_id, country, status) DO UPDATE SET n = c.n + excluded.n; END IF; RETURN NULL; END $$;
+CREATE TRIGGER signatures_count_insert AFTER INSERT ON signatures REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION signature_counts_apply();
+CREATE TRIGGER signatures_count_update AFTER UPDATE ON signatures REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION signature_counts_apply();
+CREATE TRIGGER signatures_count_delete AFTER DELETE ON signatures REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION signature_counts_apply();
 `},
 	}
 }
@@ -244,7 +270,17 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 // Migrate applies every migration not yet recorded, each in its own
 // transaction, and returns the names of those it applied. A database newer
 // than this build is refused, so an old binary never writes to a new schema.
-func (db *DB) Migrate(ctx context.Context) ([]string, error) {
+func (db *DB) Migrate(ctx context.Context) (applied []string, err error) {
+	// Instances starting together on one PostgreSQL database take turns:
+	// the first migrates, the others then find nothing left to do.
+	err = db.WithLock(ctx, LockMigrate, true, func() error {
+		applied, err = db.migrate(ctx)
+		return err
+	})
+	return applied, err
+}
+
+func (db *DB) migrate(ctx context.Context) ([]string, error) {
 	current, err := db.SchemaVersion(ctx)
 	if err != nil {
 		return nil, err
@@ -257,8 +293,12 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		if m.Version <= current {
 			continue
 		}
+		sql := m.SQL
+		if db.dialect == "postgres" {
+			sql += ";\n" + m.Postgres
+		}
 		err := db.Tx(ctx, func(tx *DB) error {
-			for _, stmt := range splitStatements(db.expand(m.SQL)) {
+			for _, stmt := range splitStatements(db.expand(sql)) {
 				if err := tx.gorm.Exec(stmt).Error; err != nil {
 					return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
 				}

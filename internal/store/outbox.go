@@ -1,8 +1,10 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -30,17 +32,44 @@ type OutboxMessage struct {
 // TableName keeps gorm on the migration's table name.
 func (OutboxMessage) TableName() string { return "outbox" }
 
-// ClaimDueOutbox returns up to limit messages due at now, oldest first.
-// On SQLite one worker runs per database; on PostgreSQL (later) rows are
-// claimed with FOR UPDATE SKIP LOCKED so several workers never share one.
+// OutboxLease is how long a claimed message stays out of other workers'
+// reach: its sender marks it sent, retried or failed well before; if the
+// sender dies, the message is due again after the lease.
+const OutboxLease = 5 * time.Minute
+
+// ClaimDueOutbox claims up to limit messages due at now, oldest first, by
+// moving their next attempt a lease ahead in the same statement, so that no
+// other worker (another instance sharing the database) takes them while
+// they are being sent. On PostgreSQL rows are picked with FOR UPDATE SKIP
+// LOCKED: concurrent workers each get other rows instead of waiting.
 func (db *DB) ClaimDueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
-	var out []OutboxMessage
-	err := db.gorm.WithContext(ctx).
-		Where("sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?", now.UTC()).
-		Order("next_attempt_at, id").Limit(limit).Find(&out).Error
+	lock := ""
+	if db.dialect == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	q := `UPDATE outbox SET next_attempt_at = $1 WHERE id IN (SELECT id FROM outbox
+	WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $2
+	ORDER BY next_attempt_at, id LIMIT $3` + lock + `)
+RETURNING id, kind, signature_id, payload_enc, attempts, next_attempt_at, created_at`
+	rows, err := db.sql.QueryContext(ctx, q, now.Add(OutboxLease).UTC(), now.UTC(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim due outbox: %w", err)
 	}
+	defer rows.Close()
+	var out []OutboxMessage
+	for rows.Next() {
+		var m OutboxMessage
+		if err := rows.Scan(&m.ID, &m.Kind, &m.SignatureID, &m.PayloadEnc, &m.Attempts, &m.NextAttemptAt, &m.CreatedAt); err != nil {
+			return nil, fmt.Errorf("claim due outbox: %w", err)
+		}
+		m.NextAttemptAt = now.UTC() // when it was due, as the sender sees it
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim due outbox: %w", err)
+	}
+	// RETURNING gives no order: send oldest first.
+	slices.SortFunc(out, func(a, b OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -84,8 +84,6 @@ func retryable(err error) bool {
 	return false
 }
 
-
-
 // ExecAdmin runs one statement outside any transaction: CREATE DATABASE
 // and the like, for tests and tools. Never pass it user input.
 func (db *DB) ExecAdmin(ctx context.Context, stmt string) error {
