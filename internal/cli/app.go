@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -54,6 +55,14 @@ func loadKey(cfg *config.Config, log *slog.Logger) ([]byte, error) {
 		return nil, fmt.Errorf("create data directory %s (CAMPAIGN_DATA_DIR): %w", cfg.DataDir, err)
 	}
 	path := cfg.SecretKeyPath()
+	if !strings.HasPrefix(cfg.Database, "sqlite://") {
+		// Several instances share a PostgreSQL database: a key made here
+		// would differ from the others'. The operator gives every instance
+		// the same one.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, usageError{"with PostgreSQL every instance needs the same secret key: make one once with `openssl rand -hex 32` (or use the SQLite campaign's DATA_DIR/secret.key when moving up) and give it to each instance as CAMPAIGN_SECRET_KEY_FILE or CAMPAIGN_SECRET_KEY"}
+		}
+	}
 	key, created, err := vault.LoadOrCreateKeyFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("secret key %s: %w", path, err)

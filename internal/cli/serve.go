@@ -64,6 +64,7 @@ type serverApp struct {
 	tags    *signing.TagKeys
 	svc     *signing.Service
 	counter *signing.Counter
+	catalog *petition.Catalog
 	outbox  *mail.Outbox
 
 	emailRetention      time.Duration
@@ -102,12 +103,21 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 	}
 	fail := func(err error) (*serverApp, error) { db.Close(); return nil, err }
 	keys := signing.NewKeyring(db, v)
+	if err := keys.CheckSecretKey(ctx); err != nil {
+		return fail(fmt.Errorf("%w: every instance on one database needs the secret key the data was written with (CAMPAIGN_SECRET_KEY, CAMPAIGN_SECRET_KEY_FILE or DATA_DIR/secret.key)", err))
+	}
 	lettersSvc, err := letters.New(letters.Options{Registry: reg, Store: db, Vault: v, Keys: keys, Templates: letterTemplates,
 		BaseURL: cfg.BaseURL})
 	if err != nil {
 		return fail(err)
 	}
-	created, updated, err := petition.Sync(ctx, db, camp.Petitions)
+	// Instances starting together on one database take turns, so each
+	// petition from config/ is created once.
+	var created, updated int
+	err = db.WithLock(ctx, store.LockContentSync, true, func() (err error) {
+		created, updated, err = petition.Sync(ctx, db, camp.Petitions)
+		return err
+	})
 	if err != nil {
 		return fail(fmt.Errorf("load petitions into the database: %w", err))
 	}
@@ -153,7 +163,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		Metrics: m, MetricsAllow: prefixes(cfg.MetricsAllow),
 		Jurisdictions: reg, Letters: lettersSvc, RetentionAfterClose: cfg.RetentionAfterClose, EmailRetention: cfg.EmailRetention, ConfirmTTL: cfg.ConfirmTokenTTL,
 		Logger: log, Petitions: catalog, Signing: svc, Counter: counter, Vault: v, Messages: msgs,
-		Article: camp.Article, Ready: readiness(db), Now: time.Now,
+		Article: camp.Article, Translations: camp.Translations, EmbedOrigins: cfg.EmbedOrigins, Ready: readiness(db), Now: time.Now,
 		BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, MinPublicCount: cfg.MinPublicCount,
 		MinFillTime: cfg.MinFillTime, MaxBodyBytes: cfg.MaxBodyBytes,
 	})
@@ -161,7 +171,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		_ = writer.Close(ctx)
 		return fail(err)
 	}
-	return &serverApp{db: db, writer: writer, srv: srv, tags: tags, svc: svc, outbox: outbox, counter: counter,
+	return &serverApp{db: db, writer: writer, srv: srv, tags: tags, svc: svc, outbox: outbox, counter: counter, catalog: catalog,
 		emailRetention: cfg.EmailRetention, retentionAfterClose: cfg.RetentionAfterClose}, nil
 }
 
@@ -182,7 +192,7 @@ func (a *serverApp) serve(ctx context.Context, cfg *config.Config, log *slog.Log
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go a.housekeeping(ctx, log)
-	go a.followCounts(ctx, 2*time.Second, log)
+	go a.followDatabase(ctx, followEvery(a.db), log)
 	mailCtx, stopMail := context.WithCancel(context.Background())
 	mailDone := make(chan struct{})
 	go func() { a.outbox.Run(mailCtx); close(mailDone) }()
@@ -207,36 +217,58 @@ func (a *serverApp) serve(ctx context.Context, cfg *config.Config, log *slog.Log
 	return nil
 }
 
+// housekeepingEvery is how often the periodic jobs run. With several
+// instances on one database each asks that often and one of them runs the
+// jobs (an advisory lock against overlap, a claim in the database against
+// repeats), so they run about once per period, not once per instance.
+const housekeepingEvery = time.Hour
+
 // housekeeping runs the periodic jobs until ctx ends: deleting client-tag
-// keys past their week and erasing signer emails past their retention.
+// keys past their week, expired sessions, and personal data past its
+// retention.
 func (a *serverApp) housekeeping(ctx context.Context, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(housekeepingEvery)
 	defer t.Stop()
 	for {
-		if n, err := a.tags.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
-			log.Error("purge client-tag keys", "err", err)
-		} else if n > 0 {
-			log.Info("deleted expired client-tag keys", "count", n)
-		}
-		now := time.Now()
-		if _, err := a.db.DeleteExpiredSessions(ctx, now, now.Add(-auth.IdleTimeout)); err != nil && ctx.Err() == nil {
-			log.Error("delete expired sessions", "err", err)
-		}
-		if n, err := a.svc.EraseClosedPetitions(ctx, a.db, a.retentionAfterClose); err != nil && ctx.Err() == nil {
-			log.Error("erase personal data of closed petitions", "err", err)
-		} else if n > 0 {
-			log.Info("erased signers' personal data after their petition closed", "count", n)
-		}
-		if n, err := a.svc.EraseExpiredEmails(ctx, a.db, a.emailRetention); err != nil && ctx.Err() == nil {
-			log.Error("erase expired emails", "err", err)
-		} else if n > 0 {
-			log.Info("erased signer emails past retention", "count", n)
+		err := a.db.WithLock(ctx, store.LockHousekeeping, false, func() error {
+			// A little under the period, so a tick a moment early still runs.
+			due, err := a.db.ClaimPeriodicJob(ctx, "housekeeping", housekeepingEvery-time.Minute, time.Now())
+			if err != nil || !due {
+				return err
+			}
+			a.runHousekeeping(ctx, log)
+			return nil
+		})
+		if err != nil && !errors.Is(err, store.ErrLocked) && ctx.Err() == nil {
+			log.Error("periodic jobs", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+func (a *serverApp) runHousekeeping(ctx context.Context, log *slog.Logger) {
+	if n, err := a.tags.Purge(ctx, time.Now()); err != nil && ctx.Err() == nil {
+		log.Error("purge client-tag keys", "err", err)
+	} else if n > 0 {
+		log.Info("deleted expired client-tag keys", "count", n)
+	}
+	now := time.Now()
+	if _, err := a.db.DeleteExpiredSessions(ctx, now, now.Add(-auth.IdleTimeout)); err != nil && ctx.Err() == nil {
+		log.Error("delete expired sessions", "err", err)
+	}
+	if n, err := a.svc.EraseClosedPetitions(ctx, a.db, a.retentionAfterClose); err != nil && ctx.Err() == nil {
+		log.Error("erase personal data of closed petitions", "err", err)
+	} else if n > 0 {
+		log.Info("erased signers' personal data after their petition closed", "count", n)
+	}
+	if n, err := a.svc.EraseExpiredEmails(ctx, a.db, a.emailRetention); err != nil && ctx.Err() == nil {
+		log.Error("erase expired emails", "err", err)
+	} else if n > 0 {
+		log.Info("erased signer emails past retention", "count", n)
 	}
 }
 
@@ -267,14 +299,34 @@ func buildOutbox(cfg *config.Config, db *store.DB, v *vault.Vault, msgs *i18n.Ca
 	return mail.NewOutbox(db, v, composer, transport, mail.OutboxOptions{Logger: log}), nil
 }
 
-// followCounts reloads the in-memory counters when another process (a CSV
-// import from the command line) has changed the counts in the database.
-// The reload runs inside the signature writer, between two batches, so it
-// neither misses nor double-counts a signature committing at that moment.
-func (a *serverApp) followCounts(ctx context.Context, every time.Duration, log *slog.Logger) {
-	seen, err := a.db.CountsVersion(ctx)
+// followEvery is how often an instance looks at what others changed. On
+// PostgreSQL, where other instances sign too, it reloads the counts every
+// second (a few hundred rows kept by triggers), so every instance shows the
+// same figures within two seconds. On SQLite the one server counts in
+// memory and only an outside change (a CSV import) needs a reload.
+func followEvery(db *store.DB) time.Duration {
+	if db.Dialect() == "postgres" {
+		return time.Second
+	}
+	return 2 * time.Second
+}
+
+// followDatabase keeps the in-memory counters and petitions in step with
+// the database: counters reload when another process changed the counts
+// (always on PostgreSQL; on SQLite when the counts version moved), the
+// petition catalog when a petition changed (in the console of another
+// instance). A counter reload runs inside the signature writer, between two
+// batches, so it neither misses nor double-counts a signature committing
+// at that moment.
+func (a *serverApp) followDatabase(ctx context.Context, every time.Duration, log *slog.Logger) {
+	shared := a.db.Dialect() == "postgres"
+	seenCounts, err := a.db.CountsVersion(ctx)
 	if err != nil {
 		log.Error("read counts version", "err", err)
+	}
+	seenCatalog, err := a.db.CatalogVersion(ctx)
+	if err != nil {
+		log.Error("read catalog version", "err", err)
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -284,8 +336,17 @@ func (a *serverApp) followCounts(ctx context.Context, every time.Duration, log *
 			return
 		case <-t.C:
 		}
+		if v, err := a.db.CatalogVersion(ctx); err == nil && v != seenCatalog {
+			if err := a.catalog.Reload(ctx); err != nil {
+				if ctx.Err() == nil {
+					log.Error("reload petitions", "err", err)
+				}
+			} else {
+				seenCatalog = v
+			}
+		}
 		v, err := a.db.CountsVersion(ctx)
-		if err != nil || v == seen {
+		if err != nil || (v == seenCounts && !shared) {
 			continue
 		}
 		err = a.writer.RunExclusive(ctx, func() error {
@@ -302,8 +363,10 @@ func (a *serverApp) followCounts(ctx context.Context, every time.Duration, log *
 			}
 			continue
 		}
-		seen = v
-		log.Info("counters reloaded after an outside change")
+		if v != seenCounts {
+			log.Info("counters reloaded after an outside change")
+		}
+		seenCounts = v
 	}
 }
 

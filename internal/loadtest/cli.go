@@ -17,7 +17,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("campaign-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o Options
-	fs.StringVar(&o.BaseURL, "url", "http://127.0.0.1:8080", "base URL of the running server")
+	fs.StringVar(&o.BaseURL, "url", "http://127.0.0.1:8080", "base URL of the running server; several, comma-separated, share the connections (instances on one database)")
 	fs.StringVar(&o.Mode, "mode", "sign", "sign (POST JSON signatures with unique emails) or article (GET /)")
 	fs.StringVar(&o.Petition, "petition", "coordinated-sanctions", "petition slug to sign")
 	fs.IntVar(&o.Concurrency, "c", 64, "concurrent connections")

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +24,7 @@ import (
 
 // Options describe one run.
 type Options struct {
-	BaseURL     string        // e.g. http://127.0.0.1:8080
+	BaseURL     string        // e.g. http://127.0.0.1:8080; several, comma-separated, share the connections
 	Mode        string        // "sign" or "article"
 	Petition    string        // slug, for sign mode
 	Concurrency int           // parallel connections
@@ -85,11 +86,16 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Mode != "sign" && o.Mode != "article" {
 		return Result{}, fmt.Errorf("mode must be sign or article, not %q", o.Mode)
 	}
-	u, err := url.Parse(o.BaseURL)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return Result{}, fmt.Errorf("-url must be http://HOST:PORT, not %q", o.BaseURL)
+	// Several servers (instances behind a load balancer, without one):
+	// connection i goes to server i mod n.
+	var hosts []string
+	for _, raw := range strings.Split(o.BaseURL, ",") {
+		u, err := url.Parse(strings.TrimSpace(raw))
+		if err != nil || u.Scheme != "http" || u.Host == "" {
+			return Result{}, fmt.Errorf("-url must be http://HOST:PORT (several separated by commas), not %q", raw)
+		}
+		hosts = append(hosts, u.Host)
 	}
-	host := u.Host
 	var nonce [4]byte
 	_, _ = rand.Read(nonce[:])
 	run := hex.EncodeToString(nonce[:])
@@ -105,7 +111,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := &conn{addr: host}
+			c := &conn{addr: hosts[i%len(hosts)]}
 			defer c.close()
 			for ctx.Err() == nil {
 				t0 := time.Now()

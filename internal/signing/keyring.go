@@ -140,6 +140,34 @@ func (k *Keyring) Load(ctx context.Context) error {
 	return k.load(ctx)
 }
 
+// ErrWrongSecretKey means the database's data keys exist but none opens
+// with this process's secret key.
+var ErrWrongSecretKey = errors.New("the secret key opens none of this database's data keys")
+
+// CheckSecretKey loads the data keys and fails with ErrWrongSecretKey when
+// there are live keys and this secret key opens none of them: an instance
+// started with another key than the others would seal data no one else can
+// read and hash emails so that duplicates go unnoticed.
+func (k *Keyring) CheckSecretKey(ctx context.Context) error {
+	if err := k.Load(ctx); err != nil {
+		return err
+	}
+	live, opened := 0, 0
+	for _, dk := range *k.byID.Load() {
+		if errors.Is(dk.err, vault.ErrKeyDestroyed) {
+			continue
+		}
+		live++
+		if dk.key != nil {
+			opened++
+		}
+	}
+	if live > 0 && opened == 0 {
+		return ErrWrongSecretKey
+	}
+	return nil
+}
+
 // createSealing makes sure petitionID has a key to seal with: another
 // process may have made one since the last load; if not, it is made, in a
 // transaction that first checks that no key exists which this process

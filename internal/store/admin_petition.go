@@ -28,7 +28,7 @@ func (db *DB) UpdatePetitionContent(ctx context.Context, p *Petition) error {
 	if res.RowsAffected == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return db.BumpCatalogVersion(ctx)
 }
 
 // SetPetitionStatus sets the status (PetitionOpen or PetitionClosed) of the
@@ -45,5 +45,5 @@ func (db *DB) SetPetitionStatus(ctx context.Context, id int64, status string) er
 	if res.RowsAffected == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return db.BumpCatalogVersion(ctx)
 }

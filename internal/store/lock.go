@@ -12,6 +12,7 @@ import (
 const (
 	LockMigrate      int64 = 0x63616d7001 // schema migrations at start
 	LockHousekeeping int64 = 0x63616d7002 // retention and other periodic jobs
+	LockContentSync  int64 = 0x63616d7003 // petitions from config/ into the database at start
 )
 
 // ErrLocked is returned by WithLock when another instance holds the lock.

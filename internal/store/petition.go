@@ -98,7 +98,7 @@ func (db *DB) FindPetitionBySlug(ctx context.Context, slug string) (*Petition, e
 func (db *DB) CreatePetition(ctx context.Context, p *Petition) error {
 	now := db.now()
 	p.CreatedAt, p.UpdatedAt = now, now
-	return translate(db.gorm.WithContext(ctx).Create(p).Error)
+	return db.petitionsChanged(ctx, translate(db.gorm.WithContext(ctx).Create(p).Error))
 }
 
 // UpdatePetition saves every field of p.
@@ -107,16 +107,25 @@ func (db *DB) UpdatePetition(ctx context.Context, p *Petition) error {
 		return errors.New("store: UpdatePetition needs an ID")
 	}
 	p.UpdatedAt = db.now()
-	return translate(db.gorm.WithContext(ctx).Save(p).Error)
+	return db.petitionsChanged(ctx, translate(db.gorm.WithContext(ctx).Save(p).Error))
 }
 
 // SetFeaturedPetition makes the petition with id the only featured one.
 func (db *DB) SetFeaturedPetition(ctx context.Context, id int64) error {
-	return db.Tx(ctx, func(tx *DB) error {
+	return db.petitionsChanged(ctx, db.Tx(ctx, func(tx *DB) error {
 		g := tx.gorm.WithContext(ctx).Model(&Petition{})
 		if err := g.Where("featured = ? AND id <> ?", true, id).Update("featured", false).Error; err != nil {
 			return translate(err)
 		}
 		return translate(tx.gorm.WithContext(ctx).Model(&Petition{}).Where("id = ?", id).Update("featured", true).Error)
-	})
+	}))
+}
+
+// petitionsChanged passes err through; after a successful write it bumps
+// the catalog version, so every instance reloads its petitions.
+func (db *DB) petitionsChanged(ctx context.Context, err error) error {
+	if err != nil {
+		return err
+	}
+	return db.BumpCatalogVersion(ctx)
 }
