@@ -51,6 +51,9 @@ type Config struct {
 	ShutdownTimeout     time.Duration // CAMPAIGN_SHUTDOWN_TIMEOUT: grace period for a clean stop
 	MaxBodyBytes        int64         // CAMPAIGN_MAX_BODY_BYTES: request body limit
 	MetricsAllow        []string      // CAMPAIGN_METRICS_ALLOW: CIDRs that may read /metrics
+	// EmbedOrigins (CAMPAIGN_EMBED_ORIGINS) are the partner origins, such
+	// as https://partner.example, whose pages may frame /embed/SLUG.
+	EmbedOrigins []string
 
 	// autoTransport records that MailTransport was filled in by default
 	// rather than chosen, so that Validate only lets CAMPAIGN_VERIFY=email

@@ -109,6 +109,7 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 		"CAMPAIGN_SHUTDOWN_TIMEOUT":      "1m",
 		"CAMPAIGN_MAX_BODY_BYTES":        "131072",
 		"CAMPAIGN_METRICS_ALLOW":         "10.0.0.0/8, ::1/128",
+		"CAMPAIGN_EMBED_ORIGINS":         "https://Partner.Example, http://localhost:3000,https://[2001:db8::1]:8443,https://partner.example",
 	}
 	c := mustLoad(t, vars)
 	tests := []struct {
@@ -140,6 +141,8 @@ func TestLoadReadsEveryVariable(t *testing.T) {
 		{"CAMPAIGN_SHUTDOWN_TIMEOUT", c.ShutdownTimeout, time.Minute},
 		{"CAMPAIGN_MAX_BODY_BYTES", c.MaxBodyBytes, int64(131072)},
 		{"CAMPAIGN_METRICS_ALLOW", c.MetricsAllow, []string{"10.0.0.0/8", "::1/128"}},
+		// Lower-cased as browsers compare origins; a repeat is dropped.
+		{"CAMPAIGN_EMBED_ORIGINS", c.EmbedOrigins, []string{"https://partner.example", "http://localhost:3000", "https://[2001:db8::1]:8443"}},
 	}
 	tested := map[string]bool{}
 	for _, tt := range tests {

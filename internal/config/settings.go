@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,6 +77,17 @@ func settings() []setting {
 			desc: "comma-separated proxy IPs or CIDRs whose X-Forwarded-For is believed",
 			set:  func(c *Config, v string) error { c.TrustedProxies = splitList(v); return nil },
 			get:  func(c *Config) string { return strings.Join(c.TrustedProxies, ",") }},
+		{name: "CAMPAIGN_EMBED_ORIGINS", defNote: "(none: only this site)",
+			desc: "comma-separated origins (https://partner.example) whose pages may frame the signing widget /embed/SLUG",
+			set: func(c *Config, v string) error {
+				origins, err := parseOrigins(v)
+				if err != nil {
+					return err
+				}
+				c.EmbedOrigins = origins
+				return nil
+			},
+			get: func(c *Config) string { return strings.Join(c.EmbedOrigins, ",") }},
 		text("CAMPAIGN_CONTENT_DIR", "directory of the campaign content: article, petitions, targets, letters",
 			func(c *Config) *string { return &c.ContentDir }),
 		integer("CAMPAIGN_MIN_PUBLIC_COUNT", "public per-country counts below this show as \"fewer than N\"",
@@ -296,4 +309,61 @@ func redactDatabase(db string) string {
 		return mask
 	}
 	return u.Redacted()
+}
+
+// originHost is a host name or an IP address (IPv6 in brackets), nothing
+// else: the value goes into a Content-Security-Policy header as it is.
+var originHost = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])$`)
+
+// parseOrigins reads a comma-separated list of web origins: http or https,
+// a host and an optional port, nothing more. Scheme and host are
+// lower-cased, as browsers compare them.
+func parseOrigins(v string) ([]string, error) {
+	var out []string
+	for _, item := range splitList(v) {
+		origin, err := parseOrigin(item)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, origin) {
+			out = append(out, origin)
+		}
+	}
+	return out, nil
+}
+
+func parseOrigin(item string) (string, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("%q is not an origin (%s); write the scheme, host and optional port only, such as https://partner.example or https://partner.example:8443", item, why)
+	}
+	u, err := url.Parse(item)
+	switch {
+	case err != nil || u.Opaque != "":
+		return "", bad("not a URL")
+	case u.Scheme == "":
+		return "", bad("no scheme")
+	case !strings.EqualFold(u.Scheme, "https") && !strings.EqualFold(u.Scheme, "http"):
+		return "", bad("the scheme must be https or http")
+	case u.User != nil:
+		return "", bad("no user name or password")
+	case u.Path != "" || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(item, "?#"):
+		return "", bad("no path, query or fragment, not even a final /")
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(u.Host, "[") {
+		host = "[" + host + "]"
+	}
+	if !originHost.MatchString(host) {
+		return "", bad("the host must be a domain name or an IP address")
+	}
+	origin := strings.ToLower(u.Scheme) + "://" + host
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", bad("the port must be a number from 1 to 65535")
+		}
+		origin += ":" + port
+	} else if strings.HasSuffix(u.Host, ":") {
+		return "", bad("the port is empty")
+	}
+	return origin, nil
 }

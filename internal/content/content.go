@@ -50,6 +50,9 @@ type Petition struct {
 type Campaign struct {
 	Article   Article
 	Petitions []Petition
+	// Translations are the texts in other languages, by language code
+	// (article.fr.md, petitions.fr.yaml → "fr").
+	Translations map[string]Translation
 }
 
 // Names of the files Load reads in the config directory.
@@ -58,16 +61,25 @@ const (
 	PetitionsFile = "petitions.yaml"
 )
 
-// Load reads and checks dir/article.md and dir/petitions.yaml. On any
+// Load reads and checks dir/article.md, dir/petitions.yaml and their
+// translations (dir/article.LANG.md, dir/petitions.LANG.yaml). On any
 // problem it returns an error listing every problem found, one per line,
 // each naming the file, the line and the field.
 func Load(dir string) (*Campaign, error) {
 	article, articleErr := loadArticle(filepath.Join(dir, ArticleFile))
 	petitions, petitionsErr := loadPetitions(filepath.Join(dir, PetitionsFile))
-	if err := errors.Join(articleErr, petitionsErr); err != nil {
+	var english map[string]Petition // nil: the slugs cannot be checked
+	if petitionsErr == nil {
+		english = make(map[string]Petition, len(petitions))
+		for _, p := range petitions {
+			english[p.Slug] = p
+		}
+	}
+	translations, translationsErr := loadTranslations(dir, english)
+	if err := errors.Join(articleErr, petitionsErr, translationsErr); err != nil {
 		return nil, err
 	}
-	return &Campaign{Article: article, Petitions: petitions}, nil
+	return &Campaign{Article: article, Petitions: petitions, Translations: translations}, nil
 }
 
 // problem is one thing wrong in a content file.

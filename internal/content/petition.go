@@ -46,7 +46,7 @@ func parsePetitions(file string, data []byte) ([]Petition, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, syntaxProblem(file, 0, string(data), err)
 	}
-	list, listLine := petitionList(r, &doc)
+	list, listLine := petitionList(r, &doc, "the list is empty: the campaign needs at least one petition")
 	if list == nil {
 		return nil, r.err()
 	}
@@ -65,8 +65,9 @@ func parsePetitions(file string, data []byte) ([]Petition, error) {
 	return out, nil
 }
 
-// petitionList finds the top-level "petitions:" list and the line of its key.
-func petitionList(r *report, doc *yaml.Node) (*yaml.Node, int) {
+// petitionList finds the top-level "petitions:" list and the line of its key;
+// empty is the message for an empty list.
+func petitionList(r *report, doc *yaml.Node, empty string) (*yaml.Node, int) {
 	if len(doc.Content) == 0 {
 		r.add(1, "", `the file is empty: it needs a top-level "petitions:" list`)
 		return nil, 0
@@ -94,7 +95,7 @@ func petitionList(r *report, doc *yaml.Node) (*yaml.Node, int) {
 		r.add(root.Line, "petitions", `missing: the file needs a top-level "petitions:" list`)
 		return nil, 0
 	case isNull(list) || (list.Kind == yaml.SequenceNode && len(list.Content) == 0):
-		r.add(line, "petitions", "the list is empty: the campaign needs at least one petition")
+		r.add(line, "petitions", "%s", empty)
 		return nil, 0
 	case list.Kind != yaml.SequenceNode:
 		r.add(line, "petitions", `must be a list: start each petition with "- slug: …"`)

@@ -17,6 +17,7 @@ type ConfirmPage struct {
 	Base
 	Token    string
 	Petition *petition.Petition // nil when the link is unknown or used
+	Text     PetitionText       // the petition's words in the page's language
 	Expired  bool
 	NotMe    bool   // the "it wasn't me" variant
 	Done     string // outcome after a POST: confirmed, removed, renewed
@@ -37,7 +38,7 @@ func (s *Server) confirmPage(c *gin.Context, notMe bool) (ConfirmPage, int) {
 		return page, http.StatusInternalServerError
 	}
 	if p, ok := s.Petitions.ByID(sig.PetitionID); ok {
-		page.Petition = p
+		page.Petition, page.Text = p, s.petitionText(p, page.Lang)
 	}
 	return page, http.StatusOK
 }

@@ -147,7 +147,7 @@ func (s *Server) fillSlot(buf *bytes.Buffer, b Base, sl slot) error {
 			return nil
 		}
 		var out bytes.Buffer
-		v := s.view(p)
+		v := s.view(p, b.Lang)
 		var err error
 		if sl.kind == "count" {
 			err = t.ExecuteTemplate(&out, "count_live", countOf(b, v))

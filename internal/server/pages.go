@@ -81,7 +81,7 @@ func (s *Server) handleAPIPetitionShow(c *gin.Context) {
 		return
 	}
 	figures := publicFigures(t, int64(s.MinPublicCount))
-	out := apiFigures{Slug: p.Slug, Title: p.Title, Open: p.IsOpenAt(s.Now()), Goal: p.Goal,
+	out := apiFigures{Slug: p.Slug, Title: s.petitionText(p, b.Lang).Title, Open: p.IsOpenAt(s.Now()), Goal: p.Goal,
 		ByCountry: s.apiCountries(b, figures.Countries)}
 	out.setTotal(b, figures.Total)
 	if !t.UpdatedAt.IsZero() {

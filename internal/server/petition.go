@@ -8,9 +8,12 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/petition"
 )
 
-// PetitionView is a petition with its live figures.
+// PetitionView is a petition with its live figures, and its words in the
+// page's language (Text), which templates show instead of the stored
+// English title, summary, body and demands.
 type PetitionView struct {
 	*petition.Petition
+	Text      PetitionText
 	Count     int64       // the public total: Total.N
 	Total     PublicTotal // the total as it may be shown (see publicFigures)
 	Version   uint64      // of the figures, for caching
@@ -22,15 +25,28 @@ type PetitionView struct {
 // HomePage is the article beside the featured petition.
 type HomePage struct {
 	Base
-	Article  content.Article
-	Petition *PetitionView
-	Form     SignFormView
+	Article content.Article
+	// ArticleLang is "en" when the article is shown in English on a page
+	// in another language.
+	ArticleLang string
+	Petition    *PetitionView
+	Form        SignFormView
 }
 
 // PetitionListPage lists the petitions.
 type PetitionListPage struct {
 	Base
 	Petitions []PetitionView
+}
+
+// NoteKey is the note above the list when titles or summaries are shown
+// in English on a page in another language.
+func (p PetitionListPage) NoteKey() string {
+	var langs []string
+	for _, v := range p.Petitions {
+		langs = append(langs, v.Text.TitleLang, v.Text.SummaryLang)
+	}
+	return untranslatedNote(langs...)
 }
 
 // PetitionPage is one petition with its form.
@@ -40,11 +56,13 @@ type PetitionPage struct {
 	Form     SignFormView
 }
 
-func (s *Server) view(p *petition.Petition) PetitionView {
+// view returns p with its figures and its words in lang.
+func (s *Server) view(p *petition.Petition, lang string) PetitionView {
 	t := s.Counter.Get(p.ID)
 	f := publicFigures(t, int64(s.MinPublicCount))
 	v := PetitionView{
 		Petition: p,
+		Text:     s.petitionText(p, lang),
 		Count:    f.Total.N,
 		Total:    f.Total,
 		Version:  t.Version,
@@ -70,10 +88,11 @@ func countryName(code string) string {
 
 func (s *Server) handleHome(c *gin.Context) {
 	s.renderCached(c, "home", func(b Base) (string, any) {
-		page := HomePage{Base: b, Article: s.Article}
-		page.Title = s.Article.Title
+		page := HomePage{Base: b}
+		page.Article, page.ArticleLang = s.article(b.Lang)
+		page.Title = page.Article.Title
 		if p := s.Petitions.Featured(); p != nil {
-			v := s.view(p)
+			v := s.view(p, b.Lang)
 			page.Petition = &v
 			page.Form = s.cachedSignForm(v)
 		}
@@ -86,7 +105,7 @@ func (s *Server) handlePetitionList(c *gin.Context) {
 		page := PetitionListPage{Base: b}
 		page.Title = b.T("petitions.title")
 		for _, p := range s.Petitions.All() {
-			page.Petitions = append(page.Petitions, s.view(p))
+			page.Petitions = append(page.Petitions, s.view(p, b.Lang))
 		}
 		return "petitions", page
 	})
@@ -99,9 +118,9 @@ func (s *Server) handlePetitionShow(c *gin.Context) {
 		return
 	}
 	s.renderCached(c, "petition|"+p.Slug, func(b Base) (string, any) {
-		v := s.view(p)
+		v := s.view(p, b.Lang)
 		page := PetitionPage{Base: b, Petition: v, Form: s.cachedSignForm(v)}
-		page.Title = p.Title
+		page.Title = v.Text.Title
 		return "petition", page
 	})
 }

@@ -41,6 +41,10 @@ type Options struct {
 	Vault    *vault.Vault
 	Messages *i18n.Catalog
 	Article  content.Article
+	// Translations are the article and petitions in other languages, from
+	// config/ (content.Campaign.Translations); a page in a language they
+	// lack shows the English text with a note.
+	Translations map[string]content.Translation
 	// Jurisdictions is the registry loaded from config/ (jurisdictions and
 	// targets), as the letters were built with; the console shows its
 	// values beside the organizers' corrections.

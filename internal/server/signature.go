@@ -100,7 +100,7 @@ func (s *Server) handleSignatureCreate(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"errors": gin.H{"request": s.base(c, "").T("error.bad_json")}})
 		return
 	case err != nil:
-		s.renderSignError(c, s.view(p), form, map[string]string{"form": "form.invalid"})
+		s.renderSignError(c, s.view(p, s.lang(c)), form, map[string]string{"form": "form.invalid"})
 		return
 	}
 	if !isJSON && s.looksLikeBot(form) {
@@ -121,7 +121,7 @@ func (s *Server) handleSignatureCreate(c *gin.Context) {
 			s.jsonFieldErrors(c, ve.Fields)
 			return
 		}
-		s.renderSignError(c, s.view(p), form, ve.Fields)
+		s.renderSignError(c, s.view(p, req.Lang), form, ve.Fields)
 		return
 	}
 	if errors.Is(err, signing.ErrPetitionClosed) {
@@ -164,7 +164,7 @@ func (s *Server) jsonFieldErrors(c *gin.Context, fields map[string]string) {
 // and a message beside each field.
 func (s *Server) renderSignError(c *gin.Context, v PetitionView, form signForm, fields map[string]string) {
 	b := s.base(c, "")
-	b.Title = b.T("form.error_title", v.Title)
+	b.Title = b.T("form.error_title", v.Text.Title)
 	sf := s.newSignForm(v)
 	// Keep the time the form was first shown, so a signer who corrects a
 	// field at once is not taken for a bot by the fill-time check.
@@ -209,15 +209,16 @@ func (s *Server) handleSignatureThanks(c *gin.Context) {
 			HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
 	}
 	c.Header("Cache-Control", "no-store")
-	v := s.view(p)
-	page := ThanksPage{Base: s.base(c, "thanks.title"), Petition: v, Receipt: code,
+	b := s.base(c, "thanks.title")
+	v := s.view(p, b.Lang)
+	page := ThanksPage{Base: b, Petition: v, Receipt: code,
 		Pending: s.Signing.VerifiesEmail(), Share: s.shareLinks(v), ConfirmedNow: c.Query("confirmed") == "1"}
 	s.render(c, http.StatusOK, "thanks", page)
 }
 
 func (s *Server) shareLinks(v PetitionView) []ShareLink {
 	u := s.BaseURL + "/petitions/" + v.Slug
-	text := v.Title
+	text := v.Text.Title
 	q := url.QueryEscape
 	return []ShareLink{
 		{"Email", "mailto:?subject=" + url.PathEscape(text) + "&body=" + url.PathEscape(u)},
