@@ -5,9 +5,12 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // insertSignaturesPgSQL inserts a whole batch in one statement: with
@@ -33,15 +36,22 @@ SELECT kind, signature_id, payload_enc, 0, $4, $4 FROM unnest($1::text[], $2::bi
 func (db *DB) insertSignaturesPostgres(ctx context.Context, batch []*Signature) ([]bool, error) {
 	for attempt := 1; ; attempt++ {
 		inserted, err := db.insertSignaturesPostgresOnce(ctx, batch)
-		if err != nil && retryable(err) && attempt < 5 {
+		if err != nil && attempt < 5 && (retryable(err) || errors.Is(err, errNotStarted) || pgconn.SafeToRetry(err)) {
 			for _, s := range batch {
 				s.ID = 0
 			}
+			// A pooled connection the database closed (a restart, a
+			// failover) fails once; the pool then dials a new one.
+			time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
 			continue
 		}
 		return inserted, err
 	}
 }
+
+// errNotStarted marks a batch whose transaction never began: nothing of it
+// reached the database, so running it again is safe.
+var errNotStarted = errors.New("transaction not started")
 
 func (db *DB) insertSignaturesPostgresOnce(ctx context.Context, batch []*Signature) (inserted []bool, err error) {
 	inserted = make([]bool, len(batch))
@@ -66,7 +76,7 @@ func (db *DB) insertSignaturesPostgresOnce(ctx context.Context, batch []*Signatu
 
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("begin signature batch: %w", err)
+		return nil, fmt.Errorf("begin signature batch: %w: %w", errNotStarted, err)
 	}
 	defer func() {
 		if err != nil {
