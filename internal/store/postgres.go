@@ -40,7 +40,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	})
 	if err != nil {
 		sqldb.Close()
-		return nil, fmt.Errorf("open PostgreSQL database %s: %w", redactURL(dsn), err)
+		return nil, fmt.Errorf("open PostgreSQL database %s: %w (is the server running and the URL right?)", redactURL(dsn), err)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
