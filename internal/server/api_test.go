@@ -274,7 +274,7 @@ func TestSmallCountSuppression(t *testing.T) {
 				e.counter.Add(e.open.ID, cc, n)
 				total += n
 			}
-			fewer := e.msgs.T("en", "figures.fewer_than", 10)
+			fewer := e.msgs.T("en", "figures.fewer_than", "10")
 			orMore := e.msgs.T("en", "figures.or_more", "10")
 
 			api := decodeJSON(t, e.get("/api/petitions/open-petition"))

@@ -74,7 +74,7 @@ func TestPublicFiguresProtectSmallGroups(t *testing.T) {
 			for cc, n := range tt.counts {
 				e.counter.Add(e.open.ID, cc, n)
 			}
-			fewer := e.msgs.T("en", "figures.fewer_than", tt.min)
+			fewer := e.msgs.T("en", "figures.fewer_than", strconv.Itoa(tt.min))
 			orMore := e.msgs.T("en", "figures.or_more", strconv.Itoa(tt.min))
 			api := decodeJSON(t, e.get("/api/petitions/open-petition"))
 			body := e.get("/petitions/open-petition").Body.String()
@@ -121,8 +121,8 @@ func checkPublicTotal(t *testing.T, e *env, api map[string]any, body string, tot
 	wantTotal, wantDisplay, wantSentence := any(float64(total)), n, e.msgs.T("en", "petition.count", n)
 	switch {
 	case fewerThan > 0:
-		wantTotal, wantDisplay = nil, e.msgs.T("en", "figures.fewer_than", fewerThan)
-		wantSentence = e.msgs.T("en", "petition.count_fewer_than", fewerThan)
+		wantTotal, wantDisplay = nil, e.msgs.T("en", "figures.fewer_than", strconv.Itoa(fewerThan))
+		wantSentence = e.msgs.T("en", "petition.count_fewer_than", strconv.Itoa(fewerThan))
 	case rounded:
 		wantDisplay, wantSentence = e.msgs.T("en", "figures.or_more", n), e.msgs.T("en", "petition.count_or_more", n)
 	}

@@ -96,7 +96,7 @@ func (out *apiFigures) setTotal(b Base, total PublicTotal) {
 	out.TotalExact = total.Exact()
 	switch {
 	case total.FewerThan > 0:
-		out.TotalDisplay = b.T("figures.fewer_than", total.FewerThan)
+		out.TotalDisplay = b.T("figures.fewer_than", b.Number(total.FewerThan))
 	case total.Rounded:
 		out.Total, out.TotalDisplay = &total.N, b.T("figures.or_more", b.Number(total.N))
 	default:
@@ -113,7 +113,7 @@ func (s *Server) apiCountries(b Base, figures []CountryFigure) []apiCountry {
 		case f.Withheld:
 			ac.Display = b.T("figures.or_more", b.Number(int64(s.MinPublicCount)))
 		case f.Suppressed:
-			ac.Display = b.T("figures.fewer_than", s.MinPublicCount)
+			ac.Display = b.T("figures.fewer_than", b.Number(int64(s.MinPublicCount)))
 		default:
 			n := f.N
 			ac.Count, ac.Display = &n, b.Number(n)

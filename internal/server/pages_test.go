@@ -247,7 +247,7 @@ func TestPrivacyPage(t *testing.T) {
 	body := w.Body.String()
 	mustContain(t, body, "<h1>"+e.msg("privacy.title")+"</h1>")
 	mustContain(t, body, e.msg("privacy.not_stored"))
-	mustContain(t, body, e.msg("privacy.public", 10))
+	mustContain(t, body, e.msg("privacy.public", "10"))
 	mustContain(t, body, e.msg("privacy.withdraw"))
 }
 

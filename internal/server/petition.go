@@ -1,11 +1,14 @@
 package server
 
 import (
+	"time"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/cambodia-sanctions/campaign/internal/content"
 	"github.com/cambodia-sanctions/campaign/internal/country"
 	"github.com/cambodia-sanctions/campaign/internal/petition"
+	"github.com/cambodia-sanctions/campaign/internal/store"
 )
 
 // PetitionView is a petition with its live figures, and its words in the
@@ -13,12 +16,16 @@ import (
 // English title, summary, body and demands.
 type PetitionView struct {
 	*petition.Petition
-	Text      PetitionText
-	Count     int64       // the public total: Total.N
-	Total     PublicTotal // the total as it may be shown (see publicFigures)
-	Version   uint64      // of the figures, for caching
-	Open      bool
-	Figures   []CountryFigure
+	Text    PetitionText
+	Count   int64       // the public total: Total.N
+	Total   PublicTotal // the total as it may be shown (see publicFigures)
+	Version uint64      // of the figures, for caching
+	Open    bool
+	Figures []CountryFigure
+	// Schedule says, in the page's language, when the petition opens,
+	// until when it takes signatures or when it closed; "" when it has no
+	// date that matters now.
+	Schedule  string
 	Addressed []string // names of the countries (and the EU) it addresses
 }
 
@@ -68,11 +75,30 @@ func (s *Server) view(p *petition.Petition, lang string) PetitionView {
 		Version:  t.Version,
 		Open:     p.IsOpenAt(s.Now()),
 		Figures:  f.Countries,
+		Schedule: s.schedule(p, lang),
 	}
 	for _, code := range p.Countries {
 		v.Addressed = append(v.Addressed, countryName(code))
 	}
 	return v
+}
+
+// schedule is PetitionView.Schedule. The last day to sign is shown rather
+// than the closing instant: a petition that closes at midnight on 1 March
+// is open until 28 February.
+func (s *Server) schedule(p *petition.Petition, lang string) string {
+	now := s.Now()
+	switch {
+	case p.ClosesAt != nil && !now.Before(*p.ClosesAt):
+		return s.Messages.T(lang, "petition.closed_on", s.Messages.Date(lang, p.ClosesAt.UTC()))
+	case p.Status != store.PetitionOpen:
+		return ""
+	case p.OpensAt != nil && now.Before(*p.OpensAt):
+		return s.Messages.T(lang, "petition.opens_on", s.Messages.Date(lang, p.OpensAt.UTC()))
+	case p.ClosesAt != nil:
+		return s.Messages.T(lang, "petition.open_until", s.Messages.Date(lang, p.ClosesAt.Add(-time.Nanosecond).UTC()))
+	}
+	return ""
 }
 
 // countryName names a country code, or the European Union for "EU".

@@ -8,10 +8,9 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
 )
@@ -61,10 +60,12 @@ type Base struct {
 // T translates key into the page's language.
 func (b Base) T(key string, args ...any) string { return b.msgs.T(b.Lang, key, args...) }
 
-// Number formats n with the grouping of the page's language.
-func (b Base) Number(n int64) string {
-	return message.NewPrinter(language.Make(b.Lang)).Sprintf("%d", n)
-}
+// Number formats n with the grouping of the page's language (i18n.Number).
+func (b Base) Number(n int64) string { return i18n.Number(b.Lang, n) }
+
+// Date writes t's day (in UTC) as the page's language writes dates, with
+// its month names: 1 March 2027, 1 mars 2027, 1 มีนาคม พ.ศ. 2570.
+func (b Base) Date(t time.Time) string { return b.msgs.Date(b.Lang, t.UTC()) }
 
 func (s *Server) base(c *gin.Context, titleKey string, titleArgs ...any) Base {
 	b := Base{Lang: s.lang(c), RequestID: requestIDOf(c), msgs: s.Messages, Canonical: s.BaseURL + c.Request.URL.Path,

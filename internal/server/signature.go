@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/gin-gonic/gin/binding"
@@ -64,6 +65,7 @@ type ThanksPage struct {
 	Base
 	Petition PetitionView
 	Receipt  string
+	SignedAt time.Time // when the thanks page was shown, right after signing
 	Pending  bool
 	// ConfirmedNow follows a confirmation link's button.
 	ConfirmedNow bool
@@ -211,7 +213,7 @@ func (s *Server) handleSignatureThanks(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	b := s.base(c, "thanks.title")
 	v := s.view(p, b.Lang)
-	page := ThanksPage{Base: b, Petition: v, Receipt: code,
+	page := ThanksPage{Base: b, Petition: v, Receipt: code, SignedAt: s.Now(),
 		Pending: s.Signing.VerifiesEmail(), Share: s.shareLinks(v), ConfirmedNow: c.Query("confirmed") == "1"}
 	s.render(c, http.StatusOK, "thanks", page)
 }
