@@ -86,7 +86,10 @@ func (s *Service) Sign(ctx context.Context, p *store.Petition, req Request) (Rec
 	}
 	inserted, err := s.writer.Write(ctx, sig)
 	if err != nil {
-		return Receipt{}, fmt.Errorf("store signature: %w", err)
+		if errors.Is(err, ErrWriterClosed) {
+			return Receipt{}, fmt.Errorf("store signature: %w", err)
+		}
+		return Receipt{}, fmt.Errorf("store signature: %w: %w", ErrNotRecorded, err)
 	}
 	if sig.FirstMail != nil || sig.RepeatMail != nil {
 		s.notify()

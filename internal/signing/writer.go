@@ -12,6 +12,10 @@ import (
 // ErrWriterClosed is returned for signatures offered after shutdown began.
 var ErrWriterClosed = errors.New("signing: the server is shutting down")
 
+// ErrNotRecorded means the database did not take a signature (it was
+// unreachable, or failed): the signer was not counted and should try again.
+var ErrNotRecorded = errors.New("signing: the signature could not be recorded")
+
 // Writer stores signatures durably. Write returns only once the signature is
 // committed (inserted=true) or found to be a duplicate (inserted=false); an
 // error means nothing may be acknowledged to the signer.
