@@ -250,10 +250,14 @@ func (db *DB) secureTx(ctx context.Context, fn func(*sql.Tx) error) (err error) 
 
 // Checkpoint copies the write-ahead log into the database file and empties
 // it, so bytes overwritten by secure_delete are overwritten in the file
-// too. It is best effort while other connections read.
+// too. It is best effort while other connections read. PostgreSQL keeps old
+// row versions until a vacuum: the small data_keys table is rewritten, so a
+// destroyed key's wrapped value leaves the live table files at once (WAL
+// archives and base backups keep it until they expire; see README, Keys).
 func (db *DB) Checkpoint(ctx context.Context) error {
-	if db.dialect != "sqlite" {
-		return nil
+	if db.dialect == "postgres" {
+		_, err := db.sql.ExecContext(ctx, `VACUUM (FULL) data_keys`)
+		return err
 	}
 	_, err := db.sql.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
