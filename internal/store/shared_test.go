@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,5 +200,55 @@ func TestWithLockExcludesASecondHolder(t *testing.T) {
 	// Released: the next one gets it.
 	if err := db.WithLock(ctx, store.LockHousekeeping, false, func() error { return nil }); err != nil {
 		t.Errorf("after release: %v", err)
+	}
+}
+
+// Instances starting together on one new PostgreSQL database migrate it
+// once between them: each waits its turn, the first applies everything, the
+// others find nothing to do. Only meaningful on a shared database.
+func TestConcurrentMigrationsOnPostgres(t *testing.T) {
+	if !testutil.OnPostgres() {
+		t.Skip("the PostgreSQL run covers this")
+	}
+	url := testutil.NewPostgresDatabase(t)
+	ctx := context.Background()
+	const instances = 4
+	applied := make([]int, instances)
+	var wg sync.WaitGroup
+	for i := range instances {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db, err := store.Open(ctx, url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer db.Close()
+			got, err := db.Migrate(ctx)
+			if err != nil {
+				t.Errorf("instance %d: %v", i, err)
+			}
+			applied[i] = len(got)
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, n := range applied {
+		total += n
+	}
+	if total != store.LatestVersion() {
+		t.Errorf("migrations applied per instance %v: want %d in all, each once", applied, store.LatestVersion())
+	}
+}
+
+// A PostgreSQL password never appears in an error.
+func TestOpenPostgresErrorHidesPassword(t *testing.T) {
+	_, err := store.Open(context.Background(), "postgres://app:s3cret-pw@127.0.0.1:1/campaign?sslmode=disable&connect_timeout=2")
+	if err == nil {
+		t.Fatal("opened a database on port 1")
+	}
+	if strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("error shows the password: %v", err)
 	}
 }
