@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -178,6 +179,40 @@ func TestBrowserAccessibility(t *testing.T) {
 		for _, lang := range a11yLangs {
 			et.visitLang(t, "/confirm/"+token, lang, http.StatusOK)
 			et.audit(t, axe, "/confirm/TOKEN?lang="+lang)
+		}
+	})
+
+	t.Run("widget", func(t *testing.T) {
+		// The widget's pages may be framed (by this site only here: no
+		// partner is listed); its stylesheet and fonts are the site's.
+		rule := func(r *network.Response) []string {
+			if strings.HasPrefix(mustURL(t, r.URL).Path, "/embed/") {
+				return withURL(r, framableProblems(headerOf(r), []string{"'self'"}))
+			}
+			return siteHeaders(r)
+		}
+		submit := chromedp.Click(chromedp.CSS(`form.sign button[type="submit"]`))
+		for _, lang := range a11yLangs {
+			t.Run(lang, func(t *testing.T) {
+				path := "/embed/open-petition?lang=" + lang
+				tb.check(t, tb.load(t, chromedp.Navigate(ts.URL+path)), http.StatusOK, rule)
+				tb.audit(t, axe, path)
+				// Sent empty: every required field says what is missing.
+				ce.clock.Advance(2 * time.Second)
+				tb.check(t, tb.load(t, submit), http.StatusUnprocessableEntity, rule)
+				tb.audit(t, axe, path+", form with errors")
+				// Corrected: the thanks, with the receipt code, in the frame.
+				if err := chromedp.Do(tb.ctx, fill("f-name", "Sok Dara", "f-email", "widget-"+lang+"@example.org", "f-country", "Cambodia")); err != nil {
+					t.Fatal(err)
+				}
+				tb.check(t, tb.load(t, submit), http.StatusOK, rule)
+				if code := tb.text(t, ".receipt-code"); !receiptRe.MatchString(code) {
+					t.Fatalf("%s: after signing the widget shows receipt %q", path, code)
+				}
+				tb.audit(t, axe, path+", thanks")
+				tb.check(t, tb.load(t, chromedp.Navigate(ts.URL+"/embed/closed-petition?lang="+lang)), http.StatusOK, rule)
+				tb.audit(t, axe, "/embed/closed-petition?lang="+lang)
+			})
 		}
 	})
 

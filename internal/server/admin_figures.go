@@ -54,6 +54,8 @@ type FiguresPage struct {
 	DayChart            template.HTML
 	// Capped reports that older days with signatures were left out.
 	Capped bool
+	// Embed is the code partner sites paste to show the signing widget.
+	Embed EmbedSnippet
 }
 
 // FiguresChoice is one option of the status menu.
@@ -86,6 +88,7 @@ func (s *Server) handleAdminPetitionFigures(c *gin.Context) {
 	}
 	page := FiguresPage{Base: s.adminBase(c, ""), Petition: p}
 	page.Title = page.T("admin.figures.title", p.Title)
+	page.Embed = s.embedSnippet(page.Base, p)
 	page.Status, page.Choices = figuresStatus(page.Base, c.Query("status"))
 	for _, ch := range page.Choices {
 		if ch.Value == page.Status {

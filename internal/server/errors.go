@@ -39,6 +39,11 @@ func (s *Server) renderError(c *gin.Context, status int, key string) {
 		return
 	}
 	b.Title = b.T("error.title")
+	if isEmbed(c) {
+		// Inside a partner's frame: the widget's compact page, still framable.
+		s.render(c, status, "embed_petition", EmbedPage{Base: b, Message: msg})
+		return
+	}
 	s.render(c, status, "error", ErrorPage{Base: b, Status: status, Message: msg})
 }
 

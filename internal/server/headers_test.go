@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/cambodia-sanctions/campaign/internal/server"
 )
 
 // Issue 8, "Headers and origins": every response, whatever made it (page,
@@ -186,22 +184,5 @@ func TestHSTSOnEveryKindOfResponseOverHTTPS(t *testing.T) {
 			t.Errorf("%s over https: HSTS %q, want max-age=63072000; includeSubDomains", target, hsts)
 		}
 		checkHeaders(t, w.Header())
-	}
-}
-
-// TestEmbedOriginsDoNotOpenFramingYet: the option exists for the widget of
-// issue 10, but until /embed/:slug is built no page may be framed, even by
-// a listed partner.
-func TestEmbedOriginsDoNotOpenFramingYet(t *testing.T) {
-	e := newEnv(t, func(o *server.Options) { o.EmbedOrigins = []string{"https://partner.example"} })
-	for _, target := range []string{"/", "/petitions/open-petition", "/embed/open-petition"} {
-		w := e.get(target)
-		csp := w.Header().Get("Content-Security-Policy")
-		if fa := directives(csp)["frame-ancestors"]; !slices.Equal(fa, []string{"'none'"}) || strings.Contains(csp, "partner.example") {
-			t.Errorf("GET %s with EmbedOrigins set: frame-ancestors %q, want 'none' until the widget exists", target, fa)
-		}
-		if got := w.Header().Get("X-Frame-Options"); got != "DENY" {
-			t.Errorf("GET %s with EmbedOrigins set: X-Frame-Options %q, want DENY", target, got)
-		}
 	}
 }

@@ -69,10 +69,10 @@ func (s *Server) recoverPanic(c *gin.Context) {
 // contentSecurityPolicy allows only this origin: no inline script or style
 // (elements or attributes), no third-party anything, and no framing.
 //
-// frame-ancestors stays 'none' on every response, as X-Frame-Options DENY
-// does, until the widget of issue 10 exists: then /embed/:slug alone gets
-// frame-ancestors from Options.EmbedOrigins and drops X-Frame-Options
-// (which cannot name origins); nothing reads EmbedOrigins before that.
+// frame-ancestors is 'none' on every response, as X-Frame-Options DENY is,
+// except the signing widget's (isEmbed): those get frame-ancestors 'self'
+// and Options.EmbedOrigins (Server.framePolicy), and no X-Frame-Options,
+// which cannot name origins.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
@@ -87,10 +87,14 @@ const permissionsPolicy = "accelerometer=(), autoplay=(), browsing-topics=(), ca
 
 func (s *Server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	if isEmbed(c) {
+		h.Set("Content-Security-Policy", s.framePolicy)
+	} else {
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Frame-Options", "DENY")
+	}
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Permissions-Policy", permissionsPolicy)
 	if s.secure {

@@ -15,26 +15,39 @@ import (
 	"github.com/cambodia-sanctions/campaign/internal/i18n"
 )
 
-// pageSet holds one parsed template set per page: the layout, the partials
+// pageSet holds one parsed template set per page: a layout, the partials
 // and that page's own file.
 type pageSet struct {
 	sets map[string]*template.Template
 }
 
+// pageGroups are the pages and the layout that frames them: the site's
+// pages (templates/pages/NAME.html, page NAME) and the signing widget's,
+// framed by partner sites (templates/embed/NAME.html, page embed_NAME).
+var pageGroups = []struct{ layout, pages, prefix string }{
+	{"templates/layout.html", "templates/pages/*.html", ""},
+	{"templates/embed/layout.html", "templates/embed/*.html", "embed_"},
+}
+
 func parsePages(fsys fs.FS, funcs template.FuncMap) (*pageSet, error) {
-	files, err := fs.Glob(fsys, "templates/pages/*.html")
-	if err != nil {
-		return nil, err
-	}
 	ps := &pageSet{sets: map[string]*template.Template{}}
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys,
-			"templates/layout.html", "templates/partials/*.html", f)
+	for _, g := range pageGroups {
+		files, err := fs.Glob(fsys, g.pages)
 		if err != nil {
-			return nil, fmt.Errorf("page %s: %w", name, err)
+			return nil, err
 		}
-		ps.sets[name] = t
+		for _, f := range files {
+			if f == g.layout {
+				continue
+			}
+			name := g.prefix + strings.TrimSuffix(path.Base(f), ".html")
+			// Each layout file is named layout.html: the set's root.
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys, g.layout, "templates/partials/*.html", f)
+			if err != nil {
+				return nil, fmt.Errorf("page %s: %w", name, err)
+			}
+			ps.sets[name] = t
+		}
 	}
 	return ps, nil
 }

@@ -30,6 +30,11 @@ func (s *Server) routes() {
 	e.GET("/withdraw", s.handleWithdrawShow)
 	e.POST("/withdraw", s.limitRate, s.handleWithdrawCreate)
 
+	// The signing widget, for partner sites' iframes: the only routes
+	// other origins (EmbedOrigins) may frame (securityHeaders, isEmbed).
+	e.GET("/embed/:slug", s.handleEmbedShow)
+	e.POST("/embed/:slug/signatures", s.limitRate, s.handleEmbedSignatureCreate)
+
 	// Machine-readable.
 	e.GET("/api/petitions/:slug", s.handleAPIPetitionShow)
 	e.GET("/healthz", s.handleHealthz)

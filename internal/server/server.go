@@ -65,9 +65,10 @@ type Options struct {
 	// RateLimit limits signatures per client; nil means no limit.
 	RateLimit *ratelimit.Limiter
 
-	// EmbedOrigins lists the partner origins that may frame the signing
-	// widget (CAMPAIGN_EMBED_ORIGINS, issue 10). Unused until /embed/:slug
-	// exists: until then every response keeps frame-ancestors 'none'.
+	// EmbedOrigins lists the partner origins (https://partner.example)
+	// whose pages may frame the signing widget, /embed/:slug
+	// (CAMPAIGN_EMBED_ORIGINS); this site always may. Every other page
+	// keeps frame-ancestors 'none'.
 	EmbedOrigins []string
 
 	BaseURL        string
@@ -90,6 +91,8 @@ type Server struct {
 	cache  *pageCache
 	assets *assetSet
 	secure bool // BaseURL is https: cookies get Secure, responses HSTS
+	// framePolicy is the Content-Security-Policy of the widget's pages.
+	framePolicy string
 }
 
 // New builds the server and parses every template, failing fast on errors.
@@ -120,6 +123,9 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("load static assets: %w", err)
 	}
 	s := &Server{Options: o, assets: assets, cache: newPageCache(), secure: strings.HasPrefix(o.BaseURL, "https://")}
+	if s.framePolicy, err = framePolicy(o.EmbedOrigins); err != nil {
+		return nil, err
+	}
 	if s.pages, err = parsePages(web.FS, s.templateFuncs()); err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}

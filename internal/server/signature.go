@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin/binding"
 
 	"github.com/cambodia-sanctions/campaign/internal/country"
+	"github.com/cambodia-sanctions/campaign/internal/petition"
 	"github.com/cambodia-sanctions/campaign/internal/signing"
 	"github.com/cambodia-sanctions/campaign/internal/vault"
 )
@@ -41,6 +42,8 @@ func (f signForm) input() signing.Input {
 // SignFormView is what the form partial needs.
 type SignFormView struct {
 	Slug      string
+	Action    string // where the form posts
+	Embed     bool   // in the widget: links open in a new tab, out of the frame
 	Open      bool
 	Form      signForm
 	Errors    map[string]string // field → translated message
@@ -49,7 +52,8 @@ type SignFormView struct {
 }
 
 func (s *Server) newSignForm(v PetitionView) SignFormView {
-	return SignFormView{Slug: v.Slug, Open: v.Open, Token: s.Vault.FormToken(s.Now()), Countries: country.All()}
+	return SignFormView{Slug: v.Slug, Action: "/petitions/" + v.Slug + "/signatures", Open: v.Open,
+		Token: s.Vault.FormToken(s.Now()), Countries: country.All()}
 }
 
 // cachedSignForm is an empty form for the page cache: its token is a
@@ -84,64 +88,95 @@ func (s *Server) handleSignatureCreate(c *gin.Context) {
 		s.handleNotFound(c)
 		return
 	}
-	isJSON := c.ContentType() == binding.MIMEJSON
-	var form signForm
-	var err error
-	if isJSON {
-		err = c.ShouldBindWith(&form, binding.JSON)
-	} else {
-		err = c.ShouldBindWith(&form, binding.Form)
+	if c.ContentType() == binding.MIMEJSON {
+		s.createSignatureJSON(c, p)
+		return
 	}
+	lang := s.lang(c)
+	form, code, fields, ok := s.signWithForm(c, p, lang, "web")
+	switch {
+	case !ok:
+	case fields != nil:
+		s.renderSignError(c, s.view(p, lang), form, fields)
+	default:
+		s.redirectToThanks(c, p.Slug, code)
+	}
+}
+
+// createSignatureJSON signs from a JSON body: 201 with the status and
+// receipt, or 422 with a message per field. It has no honeypot or fill
+// time: it serves integrations (SPEC §3).
+func (s *Server) createSignatureJSON(c *gin.Context, p *petition.Petition) {
+	var form signForm
+	err := c.ShouldBindWith(&form, binding.JSON)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
 		s.Metrics.Signature("too_large")
 		s.renderError(c, http.StatusRequestEntityTooLarge, "error.too_large")
 		return
-	case err != nil && isJSON:
+	case err != nil:
 		c.JSON(http.StatusBadRequest, gin.H{"errors": gin.H{"request": s.base(c, "").T("error.bad_json")}})
 		return
+	}
+	receipt, fields, ok := s.sign(c, p, form, s.lang(c), "api")
+	switch {
+	case !ok:
+	case fields != nil:
+		s.jsonFieldErrors(c, fields)
+	default:
+		c.JSON(http.StatusCreated, gin.H{"status": receipt.Status, "receipt": receipt.Code})
+	}
+}
+
+// signWithForm reads a form-encoded signature, applies the bot checks and
+// signs; the page and the widget share it. It returns the form as read and
+// either the receipt code to show (a made-up one for a bot, answered
+// exactly like a success so it learns nothing) or the message keys of the
+// fields to correct. ok is false when it has answered the request itself:
+// a body too large, a closed petition, a failure.
+func (s *Server) signWithForm(c *gin.Context, p *petition.Petition, lang, source string) (form signForm, code string, fields map[string]string, ok bool) {
+	err := c.ShouldBindWith(&form, binding.Form)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		s.Metrics.Signature("too_large")
+		s.renderError(c, http.StatusRequestEntityTooLarge, "error.too_large")
+		return form, "", nil, false
 	case err != nil:
-		s.renderSignError(c, s.view(p, s.lang(c)), form, map[string]string{"form": "form.invalid"})
-		return
+		return form, "", map[string]string{"form": "form.invalid"}, true
 	}
-	if !isJSON && s.looksLikeBot(form) {
-		// Answer exactly like a success so the bot learns nothing.
+	if s.looksLikeBot(form) {
 		s.Metrics.Signature("bot")
-		code, _ := vault.NewReceiptCode()
-		s.redirectToThanks(c, p.Slug, code)
-		return
+		code, _ = vault.NewReceiptCode()
+		return form, code, nil, true
 	}
-	req := signing.Request{Input: form.input(), Lang: s.lang(c), Source: "web", Client: clientAddr(c)}
-	if isJSON {
-		req.Source = "api"
-	}
+	receipt, fields, ok := s.sign(c, p, form, lang, source)
+	return form, receipt.Code, fields, ok
+}
+
+// sign records a signature and counts the outcome. It returns the receipt,
+// or the message keys of invalid fields; ok is false when it has answered
+// the request itself (a closed petition, a failure).
+func (s *Server) sign(c *gin.Context, p *petition.Petition, form signForm, lang, source string) (signing.Receipt, map[string]string, bool) {
+	req := signing.Request{Input: form.input(), Lang: lang, Source: source, Client: clientAddr(c)}
 	receipt, err := s.Signing.Sign(c.Request.Context(), p.Petition, req)
 	if ve, ok := signing.AsValidation(err); ok {
 		s.Metrics.Signature("invalid")
-		if isJSON {
-			s.jsonFieldErrors(c, ve.Fields)
-			return
-		}
-		s.renderSignError(c, s.view(p, req.Lang), form, ve.Fields)
-		return
+		return receipt, ve.Fields, true
 	}
-	if errors.Is(err, signing.ErrPetitionClosed) {
+	switch {
+	case errors.Is(err, signing.ErrPetitionClosed):
 		s.Metrics.Signature("closed")
 		s.renderError(c, http.StatusConflict, "error.petition_closed")
-		return
-	}
-	if err != nil {
+		return receipt, nil, false
+	case err != nil:
 		s.Metrics.Signature("error")
 		s.fail(c, err)
-		return
+		return receipt, nil, false
 	}
 	s.Metrics.Signature("accepted")
-	if isJSON {
-		c.JSON(http.StatusCreated, gin.H{"status": receipt.Status, "receipt": receipt.Code})
-		return
-	}
-	s.redirectToThanks(c, p.Slug, receipt.Code)
+	return receipt, nil, true
 }
 
 // looksLikeBot applies the honeypot and the minimum fill time.
@@ -167,6 +202,13 @@ func (s *Server) jsonFieldErrors(c *gin.Context, fields map[string]string) {
 func (s *Server) renderSignError(c *gin.Context, v PetitionView, form signForm, fields map[string]string) {
 	b := s.base(c, "")
 	b.Title = b.T("form.error_title", v.Text.Title)
+	sf := s.filledSignForm(b, v, form, fields)
+	s.render(c, http.StatusUnprocessableEntity, "petition", PetitionPage{Base: b, Petition: v, Form: sf})
+}
+
+// filledSignForm is the form shown again after a submission with errors:
+// the values kept and a message, in b's language, beside each field.
+func (s *Server) filledSignForm(b Base, v PetitionView, form signForm, fields map[string]string) SignFormView {
 	sf := s.newSignForm(v)
 	// Keep the time the form was first shown, so a signer who corrects a
 	// field at once is not taken for a bot by the fill-time check.
@@ -184,7 +226,7 @@ func (s *Server) renderSignError(c *gin.Context, v PetitionView, form signForm, 
 	for field, key := range fields {
 		sf.Errors[field] = b.T("field." + key)
 	}
-	s.render(c, http.StatusUnprocessableEntity, "petition", PetitionPage{Base: b, Petition: v, Form: sf})
+	return sf
 }
 
 // redirectToThanks hands the receipt code to the thanks page in a
