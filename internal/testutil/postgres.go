@@ -29,7 +29,12 @@ const postgresRunEnv = "CAMPAIGN_TEST_POSTGRES_RUN"
 // dropped after it. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(testutil.RunOnBothDatabases(m)) }
-func RunOnBothDatabases(m *testing.M) int {
+func RunOnBothDatabases(m *testing.M) int { return RunOnBothDatabasesSkipping(m, "") }
+
+// RunOnBothDatabasesSkipping is RunOnBothDatabases with the tests matching
+// skip (a -test.skip pattern) left out of the PostgreSQL run: those that
+// do not depend on the database and are slow, such as browser tests.
+func RunOnBothDatabasesSkipping(m *testing.M, skip string) int {
 	if os.Getenv(postgresRunEnv) != "" {
 		return m.Run() // this is the PostgreSQL run
 	}
@@ -45,7 +50,11 @@ func RunOnBothDatabases(m *testing.M) int {
 	}
 	defer drop()
 	fmt.Println("=== the same tests on PostgreSQL")
-	cmd := exec.Command(os.Args[0], os.Args[1:]...)
+	args := os.Args[1:]
+	if skip != "" {
+		args = append(args, "-test.skip="+skip)
+	}
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), postgresRunEnv+"="+runURL)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
