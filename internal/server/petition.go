@@ -117,11 +117,14 @@ func (s *Server) handleHome(c *gin.Context) {
 		page := HomePage{Base: b}
 		page.Article, page.ArticleLang = s.article(b.Lang)
 		page.Title = page.Article.Title
+		description := b.T("site.tagline")
 		if p := s.Petitions.Featured(); p != nil {
 			v := s.view(p, b.Lang)
 			page.Petition = &v
 			page.Form = s.cachedSignForm(v)
+			description = v.Text.Summary
 		}
+		page.OG = s.openGraph(b, "/", page.Title, description)
 		return "home", page
 	})
 }
@@ -147,6 +150,7 @@ func (s *Server) handlePetitionShow(c *gin.Context) {
 		v := s.view(p, b.Lang)
 		page := PetitionPage{Base: b, Petition: v, Form: s.cachedSignForm(v)}
 		page.Title = v.Text.Title
+		page.OG = s.openGraph(b, "/petitions/"+p.Slug, v.Text.Title, v.Text.Summary)
 		return "petition", page
 	})
 }

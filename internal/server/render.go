@@ -67,7 +67,10 @@ type Base struct {
 	Path      string
 	BaseURL   string
 	LangLinks []Language
-	msgs      *i18n.Catalog
+	// OG is the page's link preview (Open Graph and Twitter card tags);
+	// nil for pages not worth sharing.
+	OG   *OpenGraph
+	msgs *i18n.Catalog
 }
 
 // T translates key into the page's language.
