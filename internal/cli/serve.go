@@ -315,9 +315,10 @@ func followEvery(db *store.DB) time.Duration {
 // the database: counters reload when another process changed the counts
 // (always on PostgreSQL; on SQLite when the counts version moved), the
 // petition catalog when a petition changed (in the console of another
-// instance). A counter reload runs inside the signature writer, between two
-// batches, so it neither misses nor double-counts a signature committing
-// at that moment.
+// instance). A counter reload waits for the signatures, confirmations and
+// moderations under way to be both committed and counted, and holds new
+// ones back while it reads (Counter.Reload), so it neither misses nor
+// double-counts a change committing at that moment.
 func (a *serverApp) followDatabase(ctx context.Context, every time.Duration, log *slog.Logger) {
 	shared := a.db.Dialect() == "postgres"
 	seenCounts, err := a.db.CountsVersion(ctx)
@@ -349,14 +350,7 @@ func (a *serverApp) followDatabase(ctx context.Context, every time.Duration, log
 		if err != nil || (v == seenCounts && !shared) {
 			continue
 		}
-		err = a.writer.RunExclusive(ctx, func() error {
-			rows, err := a.db.CountSignatures(ctx)
-			if err != nil {
-				return err
-			}
-			a.counter.Load(rows)
-			return nil
-		})
+		err = a.counter.Reload(func() ([]store.CountRow, error) { return a.db.CountSignatures(ctx) })
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Error("reload counters", "err", err)

@@ -141,17 +141,23 @@ func (s *Server) handleAdminSignatureModerate(c *gin.Context) {
 	if form.Action == actionRestore {
 		apply = s.Console.RestoreSignatures
 	}
-	res, err := apply(ctx, filter)
+	// The live counters move by exactly what changed; no recount, so a
+	// signature committing meanwhile is neither lost nor counted twice.
+	var res store.ModerationResult
+	err := s.Counter.Change(func() (err error) {
+		if res, err = apply(ctx, filter); err != nil {
+			return err
+		}
+		for country, delta := range res.ConfirmedDelta {
+			s.Counter.Add(p.ID, country, delta)
+		}
+		return nil
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	n := res.Rows
-	// The live counters move by exactly what changed; no recount, so a
-	// signature committing meanwhile is neither lost nor counted twice.
-	for country, delta := range res.ConfirmedDelta {
-		s.Counter.Add(p.ID, country, delta)
-	}
 	s.audit(c, "signatures."+form.Action, p.Slug,
 		fmt.Sprintf("reason: %s; filter: %s", form.Reason, page.Query.String()), n)
 	v := page.Query.Values()

@@ -111,12 +111,15 @@ func (s *Service) Confirm(ctx context.Context, st ConfirmStore, token string) (*
 	if err != nil {
 		return sig, err
 	}
-	changed, err := st.ConfirmSignature(ctx, sig.ID, s.now())
+	err = s.counter.Change(func() error {
+		changed, err := st.ConfirmSignature(ctx, sig.ID, s.now())
+		if err == nil && changed {
+			s.counter.Add(sig.PetitionID, sig.Country, 1)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	if changed {
-		s.counter.Add(sig.PetitionID, sig.Country, 1)
 	}
 	return sig, nil
 }
@@ -165,14 +168,18 @@ func (s *Service) Withdraw(ctx context.Context, st ConfirmStore, code string) er
 	if err != nil {
 		return err
 	}
-	previous, err := st.WithdrawSignature(ctx, sig.ID, s.now())
+	var previous string
+	err = s.counter.Change(func() (err error) {
+		previous, err = st.WithdrawSignature(ctx, sig.ID, s.now())
+		if err == nil && previous == store.StatusConfirmed {
+			s.counter.Add(sig.PetitionID, sig.Country, -1)
+		}
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	switch previous {
-	case store.StatusConfirmed:
-		s.counter.Add(sig.PetitionID, sig.Country, -1)
-	case "":
+	if previous == "" {
 		return ErrNoSuchReceipt
 	}
 	return nil

@@ -17,6 +17,34 @@ type Counter struct {
 	mu      sync.RWMutex
 	tallies map[int64]*tally
 	now     func() time.Time
+
+	// changing is held shared by every database change that then moves the
+	// figures (Change), and exclusively by a reload (Reload), so a reload
+	// never reads a change that is in the database but not yet added here
+	// (which would count it twice) nor overwrites one added meanwhile.
+	changing sync.RWMutex
+}
+
+// Change runs fn, a database write followed by the Add calls it implies,
+// with no reload in between.
+func (c *Counter) Change(fn func() error) error {
+	c.changing.RLock()
+	defer c.changing.RUnlock()
+	return fn()
+}
+
+// Reload replaces every figure with what read returns, once every Change
+// under way has finished and while none starts. Never call it from inside
+// a Change.
+func (c *Counter) Reload(read func() ([]store.CountRow, error)) error {
+	c.changing.Lock()
+	defer c.changing.Unlock()
+	rows, err := read()
+	if err != nil {
+		return err
+	}
+	c.Load(rows)
+	return nil
 }
 
 type tally struct {

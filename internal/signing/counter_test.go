@@ -223,3 +223,50 @@ func TestCounterConcurrentAdd(t *testing.T) {
 		t.Errorf("by country %v sums to %d over %d countries, want %d over %d", got.ByCountry, sum, len(got.ByCountry), got.Total, len(countries))
 	}
 }
+
+// A reload never lands between a change reaching the database and its Add:
+// it waits, so the figure is neither counted twice nor lost.
+func TestCounterReloadWaitsForChangesUnderWay(t *testing.T) {
+	c := signing.NewCounter(time.Now)
+	c.Load([]store.CountRow{{PetitionID: 1, Country: "KH", Status: store.StatusConfirmed, N: 10}})
+	db := int64(10) // what the database holds
+	var mu sync.Mutex
+	written := make(chan struct{})
+	proceed := make(chan struct{})
+	changed := make(chan error, 1)
+	go func() {
+		changed <- c.Change(func() error {
+			mu.Lock()
+			db++ // committed...
+			mu.Unlock()
+			close(written)
+			<-proceed // ...not yet added: a reload now would count it twice
+			c.Add(1, "KH", 1)
+			return nil
+		})
+	}()
+	<-written
+	reloaded := make(chan error, 1)
+	go func() {
+		reloaded <- c.Reload(func() ([]store.CountRow, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			return []store.CountRow{{PetitionID: 1, Country: "KH", Status: store.StatusConfirmed, N: db}}, nil
+		})
+	}()
+	select {
+	case <-reloaded:
+		t.Fatal("reload ran while a change was committed but not yet added")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(proceed)
+	if err := <-changed; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-reloaded; err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Total(1); got != 11 {
+		t.Errorf("total %d after a change and a reload, want 11", got)
+	}
+}

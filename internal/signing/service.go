@@ -84,7 +84,14 @@ func (s *Service) Sign(ctx context.Context, p *store.Petition, req Request) (Rec
 	if err != nil {
 		return Receipt{}, err
 	}
-	inserted, err := s.writer.Write(ctx, sig)
+	var inserted bool
+	err = s.counter.Change(func() (err error) {
+		inserted, err = s.writer.Write(ctx, sig)
+		if err == nil && inserted && sig.Status == store.StatusConfirmed {
+			s.counter.Add(p.ID, sig.Country, 1)
+		}
+		return err
+	})
 	if err != nil {
 		if errors.Is(err, ErrWriterClosed) {
 			return Receipt{}, fmt.Errorf("store signature: %w", err)
@@ -103,9 +110,6 @@ func (s *Service) Sign(ctx context.Context, p *store.Petition, req Request) (Rec
 			return Receipt{}, fmt.Errorf("make receipt code: %w", err)
 		}
 		return Receipt{Status: sig.Status, Code: code}, nil
-	}
-	if sig.Status == store.StatusConfirmed {
-		s.counter.Add(p.ID, sig.Country, 1)
 	}
 	return Receipt{Status: sig.Status, Code: s.vault.ReceiptCode(sig.ID, secret)}, nil
 }

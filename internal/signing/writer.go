@@ -55,9 +55,6 @@ type BatchWriter struct {
 type writeRequest struct {
 	sig   *store.Signature
 	reply chan writeResult
-	// exclusive, when set, is run by the writer between two batches
-	// instead of a signature (see RunExclusive).
-	exclusive func() error
 }
 
 type writeResult struct {
@@ -137,21 +134,12 @@ func (w *BatchWriter) run() {
 	batch := make([]*writeRequest, 0, w.maxBatch)
 	sigs := make([]*store.Signature, 0, w.maxBatch)
 	for first := range w.queue {
-		if first.exclusive != nil {
-			first.reply <- writeResult{err: first.exclusive()}
-			continue
-		}
 		batch = append(batch[:0], first)
-		var after *writeRequest // an exclusive request met while filling
 	fill:
 		for len(batch) < w.maxBatch {
 			select {
 			case req, ok := <-w.queue:
 				if !ok {
-					break fill
-				}
-				if req.exclusive != nil {
-					after = req
 					break fill
 				}
 				batch = append(batch, req)
@@ -176,30 +164,5 @@ func (w *BatchWriter) run() {
 			r.reply <- writeResult{inserted: inserted[i]}
 		}
 		clear(batch)
-		if after != nil {
-			after.reply <- writeResult{err: after.exclusive()}
-		}
 	}
-}
-
-// RunExclusive runs fn in the writer between two batches: no signature
-// commits while it runs. Reloading the counters from the database this way
-// neither misses nor double-counts a signature committing at that moment.
-func (w *BatchWriter) RunExclusive(ctx context.Context, fn func() error) error {
-	req := &writeRequest{exclusive: fn, reply: make(chan writeResult, 1)}
-	w.mu.RLock()
-	if w.closed {
-		w.mu.RUnlock()
-		return ErrWriterClosed
-	}
-	w.senders.Add(1)
-	w.mu.RUnlock()
-	select {
-	case w.queue <- req:
-		w.senders.Done()
-	case <-ctx.Done():
-		w.senders.Done()
-		return ctx.Err()
-	}
-	return (<-req.reply).err
 }
