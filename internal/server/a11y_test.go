@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -183,14 +182,9 @@ func TestBrowserAccessibility(t *testing.T) {
 	})
 
 	t.Run("widget", func(t *testing.T) {
-		// The widget's pages may be framed (by this site only here: no
-		// partner is listed); its stylesheet and fonts are the site's.
-		rule := func(r *network.Response) []string {
-			if strings.HasPrefix(mustURL(t, r.URL).Path, "/embed/") {
-				return withURL(r, framableProblems(headerOf(r), []string{"'self'"}))
-			}
-			return siteHeaders(r)
-		}
+		// The widget's pages may be framed, by this site only here: no
+		// partner is listed.
+		rule := widgetHeaders("'self'")
 		submit := chromedp.Click(chromedp.CSS(`form.sign button[type="submit"]`))
 		for _, lang := range a11yLangs {
 			t.Run(lang, func(t *testing.T) {
@@ -342,11 +336,13 @@ func TestBrowserKeyboard(t *testing.T) {
 }
 
 // TestBrowserScreenshots takes a 360-pixel-wide full-page screenshot of the
-// home page in each language, under the test's temporary directory and,
-// when CAMPAIGN_ARTIFACTS_DIR is set, there too (CI keeps it).
+// home page (with the article as shipped in config/, so the French text
+// and the English fallback in Khmer and Thai show) and of the signing
+// widget in each language, under the test's temporary directory and, when
+// CAMPAIGN_ARTIFACTS_DIR is set, there too (CI keeps it).
 func TestBrowserScreenshots(t *testing.T) {
 	browserCtx := startBrowser(t, 60*time.Second)
-	e := newEnv(t)
+	e := newEnv(t, withRealArticle(t))
 	ts := httptest.NewServer(e.srv.Handler())
 	t.Cleanup(ts.Close)
 	tb := newTab(t, browserCtx, ts.URL, true)
@@ -357,23 +353,29 @@ func TestBrowserScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, lang := range a11yLangs {
-		tb.visitLang(t, "/", lang, http.StatusOK)
-		// Fonts load after the load event in some engines; wait for them.
-		if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[chromedp.Void](`document.fonts.ready.then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
-			t.Fatal(err)
-		}
-		name := "home-" + lang + "-360"
-		tb.screenshot(t, dir, name)
-		if artifacts != "" {
-			b, err := os.ReadFile(filepath.Join(dir, name+".png"))
-			if err != nil {
+	for _, shot := range []struct{ path, name string }{{"/", "home"}, {"/embed/open-petition", "embed"}} {
+		for _, lang := range a11yLangs {
+			if shot.name == "embed" {
+				tb.check(t, tb.load(t, chromedp.Navigate(tb.origin+withLang(shot.path, lang))), http.StatusOK, widgetHeaders("'self'"))
+			} else {
+				tb.visitLang(t, shot.path, lang, http.StatusOK)
+			}
+			// Fonts load after the load event in some engines; wait for them.
+			if _, err := chromedp.Run(tb.ctx, chromedp.Evaluate[chromedp.Void](`document.fonts.ready.then(() => true)`, chromedp.EvalAwaitPromise)); err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(filepath.Join(artifacts, name+".png"), b, 0o644); err != nil {
-				t.Fatal(err)
+			name := shot.name + "-" + lang + "-360"
+			tb.screenshot(t, dir, name)
+			if artifacts != "" {
+				b, err := os.ReadFile(filepath.Join(dir, name+".png"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(artifacts, name+".png"), b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("artifact: %s", filepath.Join(artifacts, name+".png"))
 			}
-			t.Logf("artifact: %s", filepath.Join(artifacts, name+".png"))
 		}
 	}
 }

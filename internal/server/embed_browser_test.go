@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +24,18 @@ import (
 
 	"github.com/cambodia-sanctions/campaign/internal/server"
 )
+
+// widgetHeaders is the header rule of a page of the widget: its documents
+// may be framed by ancestors (framableProblems); its stylesheet and fonts
+// are the site's, with the site's headers.
+func widgetHeaders(ancestors ...string) headersRule {
+	return func(r *network.Response) []string {
+		if u, err := url.Parse(r.URL); err == nil && strings.HasPrefix(u.Path, "/embed/") {
+			return withURL(r, framableProblems(headerOf(r), ancestors))
+		}
+		return siteHeaders(r)
+	}
+}
 
 // partnerSite serves one page that frames src, on http://localhost:PORT:
 // another site than the campaign's http://127.0.0.1:PORT, as a partner's
