@@ -65,17 +65,21 @@ func (a *assetSet) add(name string, body []byte, contentType string) {
 // this site (no font service). unicode-range makes a browser fetch a font
 // only for a page that has text in that script.
 func fontFaces(a *assetSet) string {
-	faces := []struct{ family, file, ranges string }{
-		{"Campaign Khmer", "fonts/NotoSansKhmer-Regular.ttf", "U+1780-17FF, U+19E0-19FF, U+200B-200D, U+25CC"},
-		{"Campaign Thai", "fonts/NotoSansThai-Regular.ttf", "U+0E01-0E5B, U+200B-200D, U+25CC"},
+	// A device that has the font already (most phones do) uses its own copy
+	// (local()) and downloads nothing.
+	faces := []struct{ family, local, file, ranges string }{
+		{"Campaign Khmer", `local("Noto Sans Khmer"), local("NotoSansKhmer-Regular"), `,
+			"fonts/NotoSansKhmer-Regular.ttf", "U+1780-17FF, U+19E0-19FF, U+200B-200D, U+25CC"},
+		{"Campaign Thai", `local("Noto Sans Thai"), local("NotoSansThai-Regular"), `,
+			"fonts/NotoSansThai-Regular.ttf", "U+0E01-0E5B, U+200B-200D, U+25CC"},
 	}
 	var b strings.Builder
 	for _, f := range faces {
 		if _, ok := a.urls[f.file]; !ok {
 			continue
 		}
-		fmt.Fprintf(&b, "@font-face { font-family: %q; src: url(%q) format(\"truetype\"); font-display: swap; unicode-range: %s; }\n",
-			f.family, a.urls[f.file], f.ranges)
+		fmt.Fprintf(&b, "@font-face { font-family: %q; src: %surl(%q) format(\"truetype\"); font-display: swap; unicode-range: %s; }\n",
+			f.family, f.local, a.urls[f.file], f.ranges)
 	}
 	return b.String()
 }
