@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"html"
 	"net/http"
 	"strings"
 	"testing"
@@ -93,5 +94,28 @@ func TestMarkerLookalikesInContentAreText(t *testing.T) {
 			t.Fatalf("%s with a marker lookalike in the title: %d, want 200", path, w.Code)
 		}
 		mustContain(t, w.Body.String(), "Title @@dyn:x@@ and @@dyn:count:1@@")
+	}
+}
+
+// TestSigningWhileTheDatabaseIsDownSaysNotRecorded: when the database does
+// not take a signature, the signer is told plainly that nothing was saved
+// and to try again (503 with Retry-After), in the page and in the API; the
+// count does not move.
+func TestSigningWhileTheDatabaseIsDownSaysNotRecorded(t *testing.T) {
+	e := newEnv(t)
+	e.db.Close()
+	w := e.postForm("open-petition", e.validForm("down@example.org"))
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("form with the database down: status %d, Retry-After %q; want 503 with Retry-After", w.Code, w.Header().Get("Retry-After"))
+	}
+	if want := e.msg("error.not_recorded"); !strings.Contains(w.Body.String(), html.EscapeString(want)) {
+		t.Errorf("form page does not say %q", want)
+	}
+	w = e.postJSON("open-petition", `{"name":"Down Time","email":"down2@example.org","country":"FR"}`)
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), e.msg("error.not_recorded")) {
+		t.Errorf("API with the database down: %d %s", w.Code, w.Body.String())
+	}
+	if n := e.counter.Total(e.open.ID); n != 0 {
+		t.Errorf("count %d after failed signings, want 0", n)
 	}
 }

@@ -51,8 +51,13 @@ func (s *Server) renderError(c *gin.Context, status int, key string) {
 // the user a message that reveals nothing internal.
 func (s *Server) fail(c *gin.Context, err error) {
 	status, key := http.StatusInternalServerError, "error.internal"
-	if errors.Is(err, signing.ErrWriterClosed) {
+	switch {
+	case errors.Is(err, signing.ErrWriterClosed):
 		status, key = http.StatusServiceUnavailable, "error.unavailable"
+	case errors.Is(err, signing.ErrNotRecorded):
+		// The database did not take it (unreachable, failing over): the
+		// signer must know it was not counted and can simply try again.
+		status, key = http.StatusServiceUnavailable, "error.not_recorded"
 	}
 	s.Logger.Error("request failed", "request_id", requestIDOf(c), "route", c.FullPath(), "err", err)
 	s.renderError(c, status, key)
