@@ -46,6 +46,7 @@ func commands() map[string]command {
 		"migrate":     {"apply database migrations and exit", runMigrate},
 		"backup":      {"write a consistent copy of the database while the server runs", runBackup},
 		"restore":     {"put a backup in place of the database (server stopped)", runRestore},
+		"copy":        {"copy the whole database into an empty one (SQLite to PostgreSQL), verified", runCopy},
 		"keys":        {"rotate the secret key, or show the data keys of personal data", runKeys},
 		"shred":       {"destroy the keys of personal data (one petition or all), for good", runShred},
 		"healthcheck": {"check that the local server answers (for container health checks)", runHealthcheck},

@@ -1,0 +1,873 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// ErrDestinationNotEmpty is returned by Copy when the destination already
+// holds rows: a copy never merges two campaigns.
+var ErrDestinationNotEmpty = errors.New("the destination already holds data: copy into an empty, migrated database")
+
+// Kinds of column, each read into its own typed Go value: SQLite keeps
+// booleans as 0/1 and times as text, PostgreSQL as BOOLEAN and TIMESTAMPTZ.
+const (
+	kindInt  = "int"
+	kindText = "text"
+	kindBlob = "blob"
+	kindBool = "bool"
+	kindTime = "time"
+)
+
+// copyTable is one application table as Copy reads and writes it.
+type copyTable struct {
+	name     string
+	key      string // primary key columns, the order rows are read in
+	identity bool   // id draws from an identity (auto-increment) sequence
+	upsert   string // for rows the migrations already wrote
+	spec     string // "column:kind ..."
+}
+
+// copyTables lists every application table, parents before children. A
+// migration that adds a table or a column must add it here too: Copy
+// refuses a schema with anything it does not know, so nothing is left out
+// silently.
+var copyTables = []copyTable{
+	{name: "petitions", key: "id", identity: true, spec: "id:int slug:text title:text summary:text body:text " +
+		"demands:text goal:int status:text countries:text featured:bool opens_at:time closes_at:time " +
+		"config_hash:text created_at:time updated_at:time"},
+	{name: "organizers", key: "id", identity: true, spec: "id:int email:text role:text password_hash:text " +
+		"disabled_at:time created_at:time updated_at:time"},
+	{name: "data_keys", key: "id", identity: true, spec: "id:int petition_id:int wrapped:blob created_at:time destroyed_at:time"},
+	{name: "signatures", key: "id", identity: true, spec: "id:int petition_id:int email_hash:blob receipt_hash:blob " +
+		"status:text country:text name_enc:blob email_enc:blob city_enc:blob comment_enc:blob public:bool " +
+		"include_in_letters:bool updates:bool lang:text source:text client_tag:blob signed_at:time " +
+		"confirmed_at:time withdrawn_at:time confirm_hash:blob confirm_expires_at:time mail_count:int " +
+		"no_mail:bool email_domain_hash:blob key_id:int"},
+	{name: "client_tag_keys", key: "day", spec: "day:text key_enc:blob created_at:time"},
+	{name: "outbox", key: "id", identity: true, spec: "id:int kind:text signature_id:int payload_enc:blob attempts:int " +
+		"next_attempt_at:time sent_at:time failed_at:time last_error:text created_at:time"},
+	{name: "sessions", key: "id", identity: true, spec: "id:int token_hash:blob organizer_id:int csrf_token:text " +
+		"created_at:time last_seen_at:time expires_at:time"},
+	{name: "audit_log", key: "id", identity: true, spec: "id:int at:time actor_id:int actor:text action:text " +
+		"target:text detail:text row_count:int"},
+	{name: "meta", key: "key", upsert: " ON CONFLICT (key) DO UPDATE SET value = excluded.value", spec: "key:text value:int"},
+	{name: "letter_digests", key: "id", identity: true, spec: "id:int petition_id:int jurisdiction:text signer_count:int " +
+		"total_count:int root:blob members:blob generated_at:time generated_by:text"},
+	{name: "letter_status", key: "id", identity: true, spec: "id:int petition_id:int jurisdiction:text status:text " +
+		"channel:text note:text at:time by_actor:text"},
+	{name: "jurisdiction_overrides", key: "code", spec: "code:text addressee:text address:text address_confirmed:bool " +
+		"language:text updated_at:time updated_by:text"},
+	{name: "letter_templates", key: "petition_id language", spec: "petition_id:int language:text body:text " +
+		"updated_at:time updated_by:text"},
+}
+
+// notCopied are tables each database fills for itself: its own migration
+// history, and the trigger-kept counts (PostgreSQL), which follow the
+// copied signatures.
+var notCopied = []string{"schema_migrations", "signature_counts"}
+
+// copyColumn is one column of a copyTable.
+type copyColumn struct{ name, kind string }
+
+func (t copyTable) columns() []copyColumn {
+	var cols []copyColumn
+	for _, f := range strings.Fields(t.spec) {
+		name, kind, _ := strings.Cut(f, ":")
+		cols = append(cols, copyColumn{name, kind})
+	}
+	return cols
+}
+
+func (t copyTable) kind(col string) string {
+	for _, c := range t.columns() {
+		if c.name == col {
+			return c.kind
+		}
+	}
+	return ""
+}
+
+// selectSQL reads the whole table in key order. Text keys sort by bytes on
+// both databases (SQLite's BINARY, PostgreSQL's "C"), so the two sides of a
+// comparison see rows in the same order.
+func (t copyTable) selectSQL(dialect string) string {
+	names := make([]string, 0, 32)
+	for _, c := range t.columns() {
+		names = append(names, c.name)
+	}
+	keys := strings.Fields(t.key)
+	for i, k := range keys {
+		if dialect == "postgres" && t.kind(k) == kindText {
+			keys[i] = k + ` COLLATE "C"`
+		}
+	}
+	return "SELECT " + strings.Join(names, ", ") + " FROM " + t.name + " ORDER BY " + strings.Join(keys, ", ")
+}
+
+// insertSQL inserts rows rows of the table in one statement.
+func (t copyTable) insertSQL(rows int) string {
+	cols := t.columns()
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + t.name + " (")
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.name)
+	}
+	b.WriteString(") VALUES ")
+	n := 0
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for i := range cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(t.upsert)
+	return b.String()
+}
+
+// Rows are written copyBatch at a time, one progress report each; into
+// SQLite in statements of at most copyMaxParams parameters (it allows
+// 32,766).
+const (
+	copyBatch     = 5000
+	copyMaxParams = 30000
+)
+
+// querier is a read snapshot: a *sql.Tx or a *sql.Conn inside BEGIN.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// snapshot opens a read transaction that sees one consistent state of the
+// database for as long as it lasts, while other connections keep writing.
+func (db *DB) snapshot(ctx context.Context) (querier, func(), error) {
+	if db.dialect == "postgres" {
+		tx, err := db.sql.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return nil, nil, fmt.Errorf("begin read snapshot: %w", err)
+		}
+		return tx, func() { _ = tx.Rollback() }, nil
+	}
+	// The pool begins transactions IMMEDIATE, which takes the write lock
+	// and would hold up a running server's signatures for the whole copy.
+	// A deferred transaction only reads: under WAL its snapshot is fixed by
+	// its first read and never blocks the writer.
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("begin read snapshot: %w", err)
+	}
+	var n int64
+	if _, err = conn.ExecContext(ctx, "BEGIN DEFERRED"); err == nil {
+		err = conn.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master").Scan(&n)
+	}
+	end := func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		_ = conn.Close()
+	}
+	if err != nil {
+		end()
+		return nil, nil, fmt.Errorf("begin read snapshot: %w", err)
+	}
+	return conn, end, nil
+}
+
+// stopCheckpoints ends this connection pool's background checkpoints
+// before a long snapshot is read. Once the WAL is long, a checkpoint
+// RESTART holds the write lock while it waits for readers to leave the
+// log; with the copy's reader it would wait out the busy timeout, again
+// and again, and a running server's signatures would fail with "database
+// is locked" (measured: 16 failed signatures and 20 s stalls at 5,000
+// signatures/s).
+func (db *DB) stopCheckpoints() {
+	if db.stop != nil {
+		db.closeOnce.Do(func() { close(db.stop) })
+		<-db.stopped
+	}
+}
+
+// Copy copies every application table of from into to, row for row with
+// the same ids, and then compares the two. Sealed fields are copied as the
+// bytes they are, never opened. from is read in one snapshot, so it may be
+// a running campaign: what is written to it after Copy starts is not
+// copied. to is migrated first and must hold no data; everything is
+// written in one transaction, so a copy that fails leaves it empty.
+// progress, if not nil, hears after every batch and at the end of each
+// table. Sequences are set past the source's, so no id is ever reused.
+// A SQLite source's background checkpoints stop for good (see
+// stopCheckpoints): close it after.
+func Copy(ctx context.Context, from, to *DB, progress func(table string, done, total int64)) (*CopyReport, error) {
+	from.stopCheckpoints()
+	src, end, err := from.snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	defer end()
+	if err := checkSchema(ctx, src, from.dialect); err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	if err := to.prepareCopyDestination(ctx); err != nil {
+		return nil, err
+	}
+	dst, commit, err := to.beginCopy(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("destination: begin: %w", err)
+	}
+	defer dst.Close() // rolls back unless committed
+	if err := checkEmpty(ctx, dst); err != nil {
+		return nil, err
+	}
+	c := copier{src: src, dst: dst, from: from, to: to, prec: timePrecision(from, to), progress: progress}
+	sums := make(map[string]tableSum, len(copyTables))
+	for _, t := range copyTables {
+		s, err := c.copyTable(ctx, t)
+		if err != nil {
+			return nil, fmt.Errorf("copy %s: %w (nothing was kept in the destination)", t.name, err)
+		}
+		sums[t.name] = s
+	}
+	if err := commit(); err != nil {
+		return nil, fmt.Errorf("destination: commit: %w", err)
+	}
+	counts, err := statusCounts(ctx, src)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	return compare(ctx, sums, counts, to, c.prec)
+}
+
+// Verify compares from and to as Copy does at its end, reading each in
+// one snapshot: rows and a checksum per table, and each petition's
+// signatures by status. Like Copy, it stops a SQLite source's checkpoints.
+func Verify(ctx context.Context, from, to *DB) (*CopyReport, error) {
+	from.stopCheckpoints()
+	src, end, err := from.snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	defer end()
+	if err := checkSchema(ctx, src, from.dialect); err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	prec := timePrecision(from, to)
+	sums, err := checksums(ctx, src, from.dialect, prec)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	counts, err := statusCounts(ctx, src)
+	if err != nil {
+		return nil, fmt.Errorf("source: %w", err)
+	}
+	return compare(ctx, sums, counts, to, prec)
+}
+
+// copyConn is the destination's connection in its write transaction.
+type copyConn struct {
+	*sql.Conn
+	done bool
+}
+
+// beginCopy opens the one write transaction of a copy on a connection of
+// its own, which PostgreSQL's COPY needs to reach (database/sql hides the
+// connection of a *sql.Tx). Close rolls it back unless commit ran.
+func (db *DB) beginCopy(ctx context.Context) (*copyConn, func() error, error) {
+	conn, err := db.writer.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	begin := "BEGIN"
+	if db.dialect == "sqlite" {
+		begin = "BEGIN IMMEDIATE"
+	}
+	if _, err := conn.ExecContext(ctx, begin); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	c := &copyConn{Conn: conn}
+	commit := func() error {
+		_, err := c.ExecContext(ctx, "COMMIT")
+		c.done = err == nil
+		return err
+	}
+	return c, commit, nil
+}
+
+// Close rolls back what was not committed and gives the connection back.
+func (c *copyConn) Close() error {
+	if !c.done {
+		_, _ = c.ExecContext(context.Background(), "ROLLBACK")
+	}
+	return c.Conn.Close()
+}
+
+// timePrecision is the precision times are compared at: PostgreSQL keeps
+// microseconds, SQLite whatever the program wrote.
+func timePrecision(from, to *DB) time.Duration {
+	if from.dialect == "postgres" || to.dialect == "postgres" {
+		return time.Microsecond
+	}
+	return time.Nanosecond
+}
+
+// prepareCopyDestination refuses a destination with data, then migrates it
+// to this build's schema.
+func (db *DB) prepareCopyDestination(ctx context.Context) error {
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("destination: %w", err)
+	}
+	if v > 0 {
+		// Look before migrating: a database named by mistake is left as it was.
+		for _, t := range []string{"petitions", "signatures"} {
+			if err := tableEmpty(ctx, db.sql, t); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("destination: %w", err)
+	}
+	if err := checkSchema(ctx, db.sql, db.dialect); err != nil {
+		return fmt.Errorf("destination: %w", err)
+	}
+	return nil
+}
+
+// checkEmpty refuses a destination holding any row the copy would write;
+// meta only holds what the migrations put there, and is overwritten.
+func checkEmpty(ctx context.Context, q querier) error {
+	for _, t := range copyTables {
+		if t.upsert != "" {
+			continue
+		}
+		if err := tableEmpty(ctx, q, t.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tableEmpty(ctx context.Context, q querier, table string) error {
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM "+table+" LIMIT 1").Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("destination: read %s: %w", table, err)
+	}
+	return fmt.Errorf("%w (%s has rows)", ErrDestinationNotEmpty, table)
+}
+
+// checkSchema makes sure the database is at this build's schema version
+// and has exactly the tables and columns Copy knows.
+func checkSchema(ctx context.Context, q querier, dialect string) error {
+	var v sql.NullInt64
+	if err := q.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version (is this a campaign database?): %w", err)
+	}
+	switch {
+	case v.Int64 < int64(LatestVersion()):
+		return fmt.Errorf("schema is version %d, this program's is %d: run 'campaign migrate' on it first", v.Int64, LatestVersion())
+	case v.Int64 > int64(LatestVersion()):
+		return fmt.Errorf("schema is version %d but this program knows only up to %d: use a newer release", v.Int64, LatestVersion())
+	}
+	list := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'`
+	if dialect == "postgres" {
+		list = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`
+	}
+	tables, err := queryStrings(ctx, q, list)
+	if err != nil {
+		return fmt.Errorf("list tables: %w", err)
+	}
+	for _, name := range tables {
+		i := slices.IndexFunc(copyTables, func(t copyTable) bool { return t.name == name })
+		if i < 0 {
+			if !slices.Contains(notCopied, name) {
+				return fmt.Errorf("table %s is unknown to copy: add it to copyTables (internal/store/copy.go)", name)
+			}
+			continue
+		}
+		if err := checkColumns(ctx, q, copyTables[i]); err != nil {
+			return err
+		}
+	}
+	for _, t := range copyTables {
+		if !slices.Contains(tables, t.name) {
+			return fmt.Errorf("table %s is missing", t.name)
+		}
+	}
+	return nil
+}
+
+func checkColumns(ctx context.Context, q querier, t copyTable) error {
+	rows, err := q.QueryContext(ctx, "SELECT * FROM "+t.name+" WHERE 1 = 0")
+	if err != nil {
+		return fmt.Errorf("read columns of %s: %w", t.name, err)
+	}
+	have, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return fmt.Errorf("read columns of %s: %w", t.name, err)
+	}
+	want := t.columns()
+	for _, name := range have {
+		if t.kind(name) == "" {
+			return fmt.Errorf("column %s.%s is unknown to copy: add it to copyTables (internal/store/copy.go)", t.name, name)
+		}
+	}
+	if len(have) != len(want) {
+		return fmt.Errorf("table %s has %d columns, copy expects %d", t.name, len(have), len(want))
+	}
+	return nil
+}
+
+func queryStrings(ctx context.Context, q querier, query string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// rowReader scans one table's rows into typed values.
+type rowReader struct {
+	cols []copyColumn
+	dest []any
+	prec time.Duration
+}
+
+func newRowReader(t copyTable, prec time.Duration) *rowReader {
+	r := &rowReader{cols: t.columns(), prec: prec}
+	for _, c := range r.cols {
+		switch c.kind {
+		case kindInt:
+			r.dest = append(r.dest, new(sql.NullInt64))
+		case kindText:
+			r.dest = append(r.dest, new(sql.NullString))
+		case kindBlob:
+			r.dest = append(r.dest, new([]byte))
+		case kindBool:
+			r.dest = append(r.dest, new(sql.NullBool))
+		case kindTime:
+			r.dest = append(r.dest, new(sql.NullTime))
+		}
+	}
+	return r
+}
+
+// value is column i of the row last scanned, as a plain Go value or nil
+// for NULL; a blob is a fresh slice each row, and an empty blob stays an
+// empty blob, not NULL.
+func (r *rowReader) value(i int) any {
+	switch d := r.dest[i].(type) {
+	case *sql.NullInt64:
+		if d.Valid {
+			return d.Int64
+		}
+	case *sql.NullString:
+		if d.Valid {
+			return d.String
+		}
+	case *[]byte:
+		if *d != nil {
+			return *d
+		}
+	case *sql.NullBool:
+		if d.Valid {
+			return d.Bool
+		}
+	case *sql.NullTime:
+		if d.Valid {
+			return d.Time.UTC().Truncate(r.prec)
+		}
+	}
+	return nil
+}
+
+// tableSum is a table's row count and the SHA-256 of its rows in key order.
+type tableSum struct {
+	rows int64
+	sum  [sha256.Size]byte
+}
+
+// rowHash hashes rows column by column: a tag for the kind (or NULL), the
+// length of variable values, then the bytes, so no two rows hash alike.
+type rowHash struct {
+	h    hash.Hash
+	buf  []byte
+	rows int64
+}
+
+func newRowHash() *rowHash { return &rowHash{h: sha256.New()} }
+
+func (rh *rowHash) add(r *rowReader) {
+	b := rh.buf[:0]
+	for i := range r.cols {
+		switch v := r.value(i).(type) {
+		case nil:
+			b = append(b, 0)
+		case int64:
+			b = binary.BigEndian.AppendUint64(append(b, 1), uint64(v))
+		case string:
+			b = append(binary.BigEndian.AppendUint64(append(b, 2), uint64(len(v))), v...)
+		case []byte:
+			b = append(binary.BigEndian.AppendUint64(append(b, 3), uint64(len(v))), v...)
+		case bool:
+			b = append(b, 4, 0)
+			if v {
+				b[len(b)-1] = 1
+			}
+		case time.Time:
+			b = binary.BigEndian.AppendUint64(append(b, 5), uint64(v.Unix()))
+			b = binary.BigEndian.AppendUint32(b, uint32(v.Nanosecond()))
+		}
+	}
+	rh.h.Write(b)
+	rh.buf = b
+	rh.rows++
+}
+
+func (rh *rowHash) result() tableSum {
+	s := tableSum{rows: rh.rows}
+	rh.h.Sum(s.sum[:0])
+	return s
+}
+
+// copier copies tables from a source snapshot into a destination
+// transaction.
+type copier struct {
+	src      querier
+	dst      *copyConn
+	from, to *DB
+	prec     time.Duration
+	progress func(table string, done, total int64)
+}
+
+// copyTable streams the table in key order — the drivers hand over rows
+// as they are read, so memory holds one batch whatever the table's size —
+// and writes it in batches, hashing each row as read. It then sets the
+// destination's id sequence past the source's.
+func (c *copier) copyTable(ctx context.Context, t copyTable) (tableSum, error) {
+	var total int64
+	if err := c.src.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+t.name).Scan(&total); err != nil {
+		return tableSum{}, err
+	}
+	rows, err := c.src.QueryContext(ctx, t.selectSQL(c.from.dialect))
+	if err != nil {
+		return tableSum{}, err
+	}
+	defer rows.Close()
+	r, rh := newRowReader(t, c.prec), newRowHash()
+	ncols := len(r.cols)
+	batch := make([]any, 0, copyBatch*ncols)
+	var lastID int64
+	flush := func() error {
+		if err := c.write(ctx, t, batch, ncols); err != nil {
+			return fmt.Errorf("write: %w", err)
+		}
+		clear(batch) // let the written blobs go
+		batch = batch[:0]
+		if c.progress != nil && rh.rows < total {
+			c.progress(t.name, rh.rows, total)
+		}
+		return nil
+	}
+	for rows.Next() {
+		if err := rows.Scan(r.dest...); err != nil {
+			return tableSum{}, fmt.Errorf("read row %d: %w", rh.rows+1, err)
+		}
+		rh.add(r)
+		for i := range r.cols {
+			batch = append(batch, r.value(i))
+		}
+		if t.identity {
+			lastID = r.value(0).(int64)
+		}
+		if len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return tableSum{}, err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return tableSum{}, fmt.Errorf("read: %w", err)
+	}
+	if err := flush(); err != nil {
+		return tableSum{}, err
+	}
+	if c.progress != nil {
+		c.progress(t.name, rh.rows, total)
+	}
+	if t.identity {
+		if err := c.carrySequence(ctx, t.name, lastID); err != nil {
+			return tableSum{}, err
+		}
+	}
+	return rh.result(), nil
+}
+
+// write writes a batch of rows: with COPY into PostgreSQL (which fires
+// the same statement triggers as INSERT, so signature_counts follows), else
+// in INSERT statements under SQLite's limit on parameters.
+func (c *copier) write(ctx context.Context, t copyTable, batch []any, ncols int) error {
+	if c.to.dialect == "postgres" && t.upsert == "" {
+		names := make([]string, 0, ncols)
+		for _, col := range t.columns() {
+			names = append(names, col.name)
+		}
+		rows := pgx.CopyFromSlice(len(batch)/ncols, func(i int) ([]any, error) { return batch[i*ncols : (i+1)*ncols], nil })
+		return c.dst.Raw(func(dc any) error {
+			conn, ok := dc.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("unexpected PostgreSQL driver connection %T", dc)
+			}
+			_, err := conn.Conn().CopyFrom(ctx, pgx.Identifier{t.name}, names, rows)
+			return err
+		})
+	}
+	perStmt := min(copyBatch, copyMaxParams/ncols)
+	for off := 0; off < len(batch); {
+		n := min(perStmt, (len(batch)-off)/ncols)
+		if _, err := c.dst.ExecContext(ctx, t.insertSQL(n), batch[off:off+n*ncols]...); err != nil {
+			return err
+		}
+		off += n * ncols
+	}
+	return nil
+}
+
+// carrySequence sets the destination's next id past both the last row
+// copied and the source's sequence, which may be further on (rows deleted
+// since, ids drawn but unused): no id is ever given twice, so an old
+// receipt code can never name a new signature.
+func (c *copier) carrySequence(ctx context.Context, table string, lastID int64) error {
+	q := `SELECT seq FROM sqlite_sequence WHERE name = $1`
+	if c.from.dialect == "postgres" {
+		q = `SELECT pg_sequence_last_value(pg_get_serial_sequence($1, 'id')::regclass)`
+	}
+	var seq sql.NullInt64
+	if err := c.src.QueryRowContext(ctx, q, table).Scan(&seq); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read id sequence: %w", err)
+	}
+	high := max(lastID, seq.Int64)
+	if c.to.dialect == "postgres" {
+		_, err := c.dst.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence($1, 'id'), $2, false)`, table, high+1)
+		if err != nil {
+			return fmt.Errorf("set id sequence: %w", err)
+		}
+		return nil
+	}
+	res, err := c.dst.ExecContext(ctx, `UPDATE sqlite_sequence SET seq = MAX(seq, $1) WHERE name = $2`, high, table)
+	if err != nil {
+		return fmt.Errorf("set id sequence: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 && high > 0 {
+		_, err = c.dst.ExecContext(ctx, `INSERT INTO sqlite_sequence (name, seq) VALUES ($1, $2)`, table, high)
+		if err != nil {
+			return fmt.Errorf("set id sequence: %w", err)
+		}
+	}
+	return nil
+}
+
+// checksums reads every table and returns its row count and checksum.
+func checksums(ctx context.Context, q querier, dialect string, prec time.Duration) (map[string]tableSum, error) {
+	sums := make(map[string]tableSum, len(copyTables))
+	for _, t := range copyTables {
+		rows, err := q.QueryContext(ctx, t.selectSQL(dialect))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", t.name, err)
+		}
+		r, rh := newRowReader(t, prec), newRowHash()
+		for rows.Next() {
+			if err := rows.Scan(r.dest...); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read %s: %w", t.name, err)
+			}
+			rh.add(r)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", t.name, err)
+		}
+		sums[t.name] = rh.result()
+	}
+	return sums, nil
+}
+
+// statusKey names one petition's signatures in one status.
+type statusKey struct {
+	petitionID int64
+	status     string
+}
+
+// statusCounts counts each petition's signatures by status, row by row.
+func statusCounts(ctx context.Context, q querier) (map[statusKey]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT petition_id, status, COUNT(*) FROM signatures GROUP BY petition_id, status`)
+	if err != nil {
+		return nil, fmt.Errorf("count signatures: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[statusKey]int64)
+	for rows.Next() {
+		var k statusKey
+		var n int64
+		if err := rows.Scan(&k.petitionID, &k.status, &n); err != nil {
+			return nil, fmt.Errorf("count signatures: %w", err)
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
+// CopyReport is what a comparison of two databases found.
+type CopyReport struct {
+	Tables     []TableCheck  // in copy order
+	Signatures []StatusCheck // by petition, then status
+}
+
+// TableCheck compares one table in the two databases.
+type TableCheck struct {
+	Table                string
+	SourceRows, DestRows int64
+	SourceSum, DestSum   string // SHA-256 of the rows in key order, hex
+}
+
+// StatusCheck compares one petition's signatures in one status.
+type StatusCheck struct {
+	PetitionID   int64
+	Slug         string
+	Status       string
+	Source, Dest int64 // rows counted in each database
+	// Counted is what the destination's CountSignatures gives, the figure
+	// its servers show: on PostgreSQL the trigger-kept signature_counts.
+	Counted int64
+}
+
+// Differences lists, one sentence each, every way the destination differs
+// from the source; none means the copy is identical.
+func (r *CopyReport) Differences() []string {
+	var out []string
+	for _, t := range r.Tables {
+		switch {
+		case t.SourceRows != t.DestRows:
+			out = append(out, fmt.Sprintf("%s: %d rows in the source, %d in the destination", t.Table, t.SourceRows, t.DestRows))
+		case t.SourceSum != t.DestSum:
+			out = append(out, fmt.Sprintf("%s: same number of rows but different contents (checksums differ)", t.Table))
+		}
+	}
+	for _, s := range r.Signatures {
+		if s.Source != s.Dest || s.Dest != s.Counted {
+			out = append(out, fmt.Sprintf("petition %s, %s signatures: %d in the source, %d in the destination, which counts %d",
+				s.Slug, s.Status, s.Source, s.Dest, s.Counted))
+		}
+	}
+	return out
+}
+
+// compare reads the destination in one snapshot and sets it beside what
+// was read of the source.
+func compare(ctx context.Context, srcSums map[string]tableSum, srcCounts map[statusKey]int64, to *DB, prec time.Duration) (*CopyReport, error) {
+	dst, end, err := to.snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("destination: %w", err)
+	}
+	defer end()
+	dstSums, err := checksums(ctx, dst, to.dialect, prec)
+	if err != nil {
+		return nil, fmt.Errorf("destination: %w", err)
+	}
+	dstCounts, err := statusCounts(ctx, dst)
+	if err != nil {
+		return nil, fmt.Errorf("destination: %w", err)
+	}
+	slugs := make(map[int64]string)
+	rows, err := dst.QueryContext(ctx, `SELECT id, slug FROM petitions`)
+	if err != nil {
+		return nil, fmt.Errorf("destination: read petitions: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var slug string
+		if err := rows.Scan(&id, &slug); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("destination: read petitions: %w", err)
+		}
+		slugs[id] = slug
+	}
+	rows.Close()
+	counted, err := to.CountSignatures(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("destination: %w", err)
+	}
+	r := &CopyReport{}
+	for _, t := range copyTables {
+		s, d := srcSums[t.name], dstSums[t.name]
+		r.Tables = append(r.Tables, TableCheck{Table: t.name, SourceRows: s.rows, DestRows: d.rows,
+			SourceSum: fmt.Sprintf("%x", s.sum), DestSum: fmt.Sprintf("%x", d.sum)})
+	}
+	checks := make(map[statusKey]*StatusCheck)
+	check := func(k statusKey) *StatusCheck {
+		if checks[k] == nil {
+			slug := slugs[k.petitionID]
+			if slug == "" {
+				slug = "#" + strconv.FormatInt(k.petitionID, 10)
+			}
+			checks[k] = &StatusCheck{PetitionID: k.petitionID, Slug: slug, Status: k.status}
+		}
+		return checks[k]
+	}
+	for k, n := range srcCounts {
+		check(k).Source = n
+	}
+	for k, n := range dstCounts {
+		check(k).Dest = n
+	}
+	for _, c := range counted {
+		check(statusKey{c.PetitionID, c.Status}).Counted += c.N
+	}
+	for _, c := range checks {
+		r.Signatures = append(r.Signatures, *c)
+	}
+	slices.SortFunc(r.Signatures, func(a, b StatusCheck) int {
+		if a.PetitionID != b.PetitionID {
+			return int(a.PetitionID - b.PetitionID)
+		}
+		return strings.Compare(a.Status, b.Status)
+	})
+	return r, nil
+}
