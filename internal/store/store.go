@@ -162,7 +162,11 @@ func (db *DB) checkpointLoop() {
 		case <-t.C:
 			var busy, logFrames, done int
 			err := db.sql.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &done)
-			if err == nil && logFrames > walRestartFrames {
+			// Only when every frame made it: otherwise a long reader (a
+			// backup, a copy) holds the log back, and RESTART would hold the
+			// write lock waiting for it until signing fails on busy_timeout.
+			// The log grows meanwhile, for as long as that reader reads.
+			if err == nil && logFrames > walRestartFrames && done == logFrames {
 				_, _ = db.sql.Exec("PRAGMA wal_checkpoint(RESTART)")
 			}
 		}
