@@ -713,8 +713,8 @@ func TestSignatureIsNotStoredWhenItsMailCannotBeQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := e.postJSON("open-petition", `{"name":"Sok Dara","email":"dara@example.org","country":"KH"}`)
-	if w.Code != http.StatusInternalServerError {
-		t.Errorf("sign with no outbox table: status %d, want 500", w.Code)
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), e.msg("error.not_recorded")) {
+		t.Errorf("sign with no outbox table: status %d %s, want 503 saying nothing was saved", w.Code, w.Body.String())
 	}
 	if n := e.storedCount(); n != 0 {
 		t.Errorf("stored %d signatures whose mail could not be queued, want 0 (one transaction)", n)
