@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // openPostgres connects to PostgreSQL through pgx. Every instance of the
@@ -32,12 +31,7 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	sqldb.SetMaxOpenConns(16)
 	sqldb.SetMaxIdleConns(16)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqldb}), &gorm.Config{
-		Logger:                 logger.Discard,
-		TranslateError:         true,
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqldb}), gormConfig())
 	if err != nil {
 		sqldb.Close()
 		return nil, fmt.Errorf("open PostgreSQL database %s: %w (is the server running and the URL right?)", redactURL(dsn), err)

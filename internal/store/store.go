@@ -91,12 +91,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxIdleTime(0)
-	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqldb}), &gorm.Config{
-		Logger:                 logger.Discard,
-		TranslateError:         true,
-		SkipDefaultTransaction: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-	})
+	g, err := gorm.Open(sqlite.New(sqlite.Config{Conn: sqldb}), gormConfig())
 	if err != nil {
 		sqldb.Close()
 		writer.Close()
@@ -170,6 +165,18 @@ func (db *DB) checkpointLoop() {
 				_, _ = db.sql.Exec("PRAGMA wal_checkpoint(RESTART)")
 			}
 		}
+	}
+}
+
+// gormConfig is the same for both databases: no SQL logging (statements
+// carry sealed personal data), driver errors translated (duplicate keys),
+// no implicit transactions, UTC timestamps.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 }
 
