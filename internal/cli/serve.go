@@ -147,7 +147,7 @@ func buildServer(ctx context.Context, cfg *config.Config, log *slog.Logger) (*se
 		return fail(err)
 	}
 	if cfg.Verify == "email" {
-		svc.WithEmail(mail.Sealer{Vault: v}, cfg.ConfirmTokenTTL, outbox.Notify)
+		svc.WithEmail(mail.Sealer{Vault: v, Titles: camp.PetitionTitle}, cfg.ConfirmTokenTTL, outbox.Notify)
 	}
 	authSvc, err := auth.NewService(db, v, time.Now)
 	if err != nil {

@@ -89,6 +89,12 @@ func loadTranslations(dir string, english map[string]Petition) (map[string]Trans
 	return out, nil
 }
 
+// PetitionTitle is the title of the petition slug in lang from its
+// translation file, or "" when it has none there.
+func (c *Campaign) PetitionTitle(slug, lang string) string {
+	return c.Translations[lang].Petitions[slug].Title
+}
+
 // Languages returns the languages the campaign's text is translated into,
 // sorted.
 func (c *Campaign) Languages() []string {

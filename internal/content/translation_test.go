@@ -35,6 +35,12 @@ func TestLoadRealConfigTranslations(t *testing.T) {
 		if tr.Title == "" || tr.Summary == "" || tr.BodyHTML == "" || len(tr.Demands) != len(p.Demands) {
 			t.Errorf("petition %q: French text incomplete: %+v", p.Slug, tr)
 		}
+		if got := c.PetitionTitle(p.Slug, "fr"); got != tr.Title {
+			t.Errorf("PetitionTitle(%q, fr) = %q, want %q", p.Slug, got, tr.Title)
+		}
+		if got := c.PetitionTitle(p.Slug, "km"); got != "" {
+			t.Errorf("PetitionTitle(%q, km) = %q, want none (no Khmer file)", p.Slug, got)
+		}
 	}
 }
 

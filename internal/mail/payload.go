@@ -61,10 +61,22 @@ func OpenPayload(v *vault.Vault, sealed []byte) (Payload, error) {
 
 // Sealer seals outbox payloads for the signing intake (it implements
 // signing.MailSealer).
-type Sealer struct{ Vault *vault.Vault }
+type Sealer struct {
+	Vault *vault.Vault
+	// Titles, when set, gives a petition's title in a language ("" when it
+	// has none there), so a mail that names the petition names it in the
+	// signer's language.
+	Titles func(slug, lang string) string
+}
 
 // SealMail seals one mail to a signer.
 func (s Sealer) SealMail(kind, to, lang, token string, p *store.Petition) ([]byte, error) {
+	title := p.Title
+	if s.Titles != nil {
+		if t := s.Titles(p.Slug, lang); t != "" {
+			title = t
+		}
+	}
 	return SealPayload(s.Vault, Payload{Kind: kind, To: to, Lang: lang, Token: token,
-		PetitionSlug: p.Slug, PetitionTitle: p.Title})
+		PetitionSlug: p.Slug, PetitionTitle: title})
 }

@@ -76,3 +76,30 @@ func TestOpenPayloadRejects(t *testing.T) {
 		})
 	}
 }
+
+// A mail that names the petition names it in the signer's language when a
+// translated title exists, else in English.
+func TestSealerUsesTheTitleInTheSignersLanguage(t *testing.T) {
+	v := newVault(t, 1)
+	titles := func(slug, lang string) string {
+		if slug == "free-them" && lang == "fr" {
+			return "Libérez-les"
+		}
+		return ""
+	}
+	s := mail.Sealer{Vault: v, Titles: titles}
+	p := &store.Petition{Slug: "free-them", Title: "Free them"}
+	for lang, want := range map[string]string{"fr": "Libérez-les", "km": "Free them"} {
+		sealed, err := s.SealMail(store.MailConfirm, "a@example.org", lang, "tok", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := mail.OpenPayload(v, sealed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PetitionTitle != want {
+			t.Errorf("%s mail names the petition %q, want %q", lang, got.PetitionTitle, want)
+		}
+	}
+}
