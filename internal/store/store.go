@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -36,10 +37,12 @@ type DB struct {
 	dialect string
 	now     func() time.Time
 
-	// Background WAL checkpoints (SQLite only).
-	stop      chan struct{}
-	stopped   chan struct{}
-	closeOnce *sync.Once
+	// Background WAL checkpoints (SQLite only), and the WAL size in frames
+	// past which they restart the log (tests lower it).
+	walRestartFrames atomic.Int64
+	stop             chan struct{}
+	stopped          chan struct{}
+	closeOnce        *sync.Once
 }
 
 // Dialect names the SQL dialect of the open database: "sqlite" or "postgres".
@@ -104,6 +107,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	}
 	db := &DB{gorm: g, sql: sqldb, writer: writer, dialect: "sqlite", now: func() time.Time { return time.Now().UTC() },
 		stop: make(chan struct{}), stopped: make(chan struct{}), closeOnce: &sync.Once{}}
+	db.walRestartFrames.Store(16384) // 32 MiB of 2 KiB pages
 	go db.checkpointLoop()
 	return db, nil
 }
@@ -148,7 +152,6 @@ func (db *DB) checkpointLoop() {
 	defer close(db.stopped)
 	t := time.NewTicker(500 * time.Millisecond)
 	defer t.Stop()
-	const walRestartFrames = 16384 // 32 MiB of 2 KiB pages
 	for {
 		select {
 		case <-db.stop:
@@ -161,7 +164,7 @@ func (db *DB) checkpointLoop() {
 			// backup, a copy) holds the log back, and RESTART would hold the
 			// write lock waiting for it until signing fails on busy_timeout.
 			// The log grows meanwhile, for as long as that reader reads.
-			if err == nil && logFrames > walRestartFrames && done == logFrames {
+			if err == nil && int64(logFrames) > db.walRestartFrames.Load() && done == logFrames {
 				_, _ = db.sql.Exec("PRAGMA wal_checkpoint(RESTART)")
 			}
 		}
