@@ -21,13 +21,20 @@ func (db *DB) FindSignatureByConfirmHash(ctx context.Context, hash []byte) (*Sig
 // token. It reports false when the signature was not pending (already
 // confirmed, withdrawn): confirming twice changes nothing.
 func (db *DB) ConfirmSignature(ctx context.Context, id int64, at time.Time) (bool, error) {
-	res, err := db.sql.ExecContext(ctx, `UPDATE signatures SET status = 'confirmed', confirmed_at = $1,
+	var n int64
+	err := db.retryConflicts(func() error {
+		res, err := db.sql.ExecContext(ctx, `UPDATE signatures SET status = 'confirmed', confirmed_at = $1,
 		confirm_hash = NULL, confirm_expires_at = NULL WHERE id = $2 AND status = 'pending'`, at.UTC(), id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("confirm signature: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return n == 1, nil
 }
 
 // erasePersonal is the SET clause that removes a signer's personal data
@@ -40,33 +47,52 @@ const erasePersonal = `name_enc = NULL, email_enc = NULL, city_enc = NULL, comme
 // withdrawn, its personal data erased, and the address never mailed again
 // for this petition. It reports false when the signature was not pending.
 func (db *DB) RejectPendingSignature(ctx context.Context, id int64, at time.Time) (bool, error) {
-	res, err := db.sql.ExecContext(ctx, `UPDATE signatures SET status = 'withdrawn', withdrawn_at = $1,
+	var n int64
+	err := db.retryConflicts(func() error {
+		res, err := db.sql.ExecContext(ctx, `UPDATE signatures SET status = 'withdrawn', withdrawn_at = $1,
 		no_mail = TRUE, `+erasePersonal+` WHERE id = $2 AND status = 'pending'`, at.UTC(), id)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("reject signature: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return n == 1, nil
 }
 
 // WithdrawSignature withdraws a pending or confirmed signature and erases
 // its personal data. It returns the status it had, or "" when it was
 // already withdrawn or invalidated.
+//
+// The update applies only if the status is still the one read, so of two
+// withdrawals at once (two instances) exactly one reports the status: the
+// counters move once.
 func (db *DB) WithdrawSignature(ctx context.Context, id int64, at time.Time) (previous string, err error) {
-	err = db.Tx(ctx, func(tx *DB) error {
-		var s Signature
-		if err := tx.gorm.WithContext(ctx).Select("id", "status").Where("id = ?", id).Take(&s).Error; err != nil {
-			return translate(err)
+	err = db.retryConflicts(func() error {
+		for {
+			previous = ""
+			var s Signature
+			if err := db.gorm.WithContext(ctx).Select("id", "status").Where("id = ?", id).Take(&s).Error; err != nil {
+				return translate(err)
+			}
+			if s.Status != StatusPending && s.Status != StatusConfirmed {
+				return nil
+			}
+			res := db.gorm.WithContext(ctx).Exec(`UPDATE signatures SET status = 'withdrawn', withdrawn_at = ?, `+
+				erasePersonal+` WHERE id = ? AND status = ?`, at.UTC(), id, s.Status)
+			if res.Error != nil {
+				return fmt.Errorf("withdraw signature: %w", res.Error)
+			}
+			if res.RowsAffected == 1 {
+				previous = s.Status
+				return nil
+			}
+			// The status changed since it was read (confirmed meanwhile, or
+			// withdrawn by someone else): read it again.
 		}
-		if s.Status != StatusPending && s.Status != StatusConfirmed {
-			return nil
-		}
-		if err := tx.gorm.WithContext(ctx).Exec(`UPDATE signatures SET status = 'withdrawn', withdrawn_at = ?, `+
-			erasePersonal+` WHERE id = ?`, at.UTC(), id).Error; err != nil {
-			return fmt.Errorf("withdraw signature: %w", err)
-		}
-		previous = s.Status
-		return nil
 	})
 	return previous, err
 }

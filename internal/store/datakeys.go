@@ -90,6 +90,13 @@ func (db *DB) CreateDataKey(ctx context.Context, petitionID int64, check func([]
 func (db *DB) RewrapDataKeys(ctx context.Context, rewrap func([]*DataKey) (map[int64][]byte, error)) (int, error) {
 	n := 0
 	err := db.secureTx(ctx, func(tx *sql.Tx) error {
+		if db.dialect == "postgres" {
+			// No instance may create a key between the read and the
+			// updates: it would stay wrapped under the old secret key only.
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return fmt.Errorf("lock data keys: %w", err)
+			}
+		}
 		var keys []*DataKey
 		rows, err := tx.QueryContext(ctx, `SELECT id, petition_id, wrapped, created_at, destroyed_at FROM data_keys ORDER BY id`)
 		if err != nil {

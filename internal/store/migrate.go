@@ -211,10 +211,13 @@ ALTER TABLE signatures ADD COLUMN key_id BIGINT;
 		// and status in the same transaction as the rows, so an instance
 		// refreshes its figures by reading a few hundred rows, not by
 		// counting millions. (On SQLite the one server counts in memory.)
-		// Function bodies stay on one line: statements split at ";\n".
+		// The table is locked first, so no instance still running the old
+		// release inserts between the backfill and the triggers. Function
+		// bodies stay on one line: statements split at ";\n".
 		{9, "shared signature counts", `
 INSERT INTO meta (key, value) VALUES ('catalog_version', 0);
 `, `
+LOCK TABLE signatures IN SHARE ROW EXCLUSIVE MODE;
 CREATE TABLE signature_counts (
 	petition_id BIGINT NOT NULL,
 	country TEXT NOT NULL,

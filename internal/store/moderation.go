@@ -99,8 +99,17 @@ func (db *DB) RestoreSignatures(ctx context.Context, f SignatureFilter) (Moderat
 // the status condition to newStatus, in one transaction.
 func (db *DB) moderate(ctx context.Context, f SignatureFilter, sign int64, countCond string, countArgs []any,
 	updCond string, updArgs []any, newStatus any) (ModerationResult, error) {
-	res := ModerationResult{ConfirmedDelta: map[string]int64{}}
-	err := db.Tx(ctx, func(tx *DB) error {
+	var res ModerationResult
+	err := db.retryConflicts(func() error {
+		res = ModerationResult{ConfirmedDelta: map[string]int64{}}
+		return db.moderateTx(ctx, f, sign, countCond, countArgs, updCond, updArgs, newStatus, &res)
+	})
+	return res, err
+}
+
+func (db *DB) moderateTx(ctx context.Context, f SignatureFilter, sign int64, countCond string, countArgs []any,
+	updCond string, updArgs []any, newStatus any, res *ModerationResult) error {
+	return db.Tx(ctx, func(tx *DB) error {
 		var rows []struct {
 			Country string
 			N       int64
@@ -120,5 +129,4 @@ func (db *DB) moderate(ctx context.Context, f SignatureFilter, sign int64, count
 		res.Rows = upd.RowsAffected
 		return nil
 	})
-	return res, err
 }

@@ -113,6 +113,13 @@ func (db *DB) UpdatePetition(ctx context.Context, p *Petition) error {
 // SetFeaturedPetition makes the petition with id the only featured one.
 func (db *DB) SetFeaturedPetition(ctx context.Context, id int64) error {
 	return db.petitionsChanged(ctx, db.Tx(ctx, func(tx *DB) error {
+		if db.dialect == "postgres" {
+			// Two consoles featuring at once would each clear only what
+			// they saw, and leave two featured.
+			if err := tx.gorm.WithContext(ctx).Exec(`LOCK TABLE petitions IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
+				return fmt.Errorf("lock petitions: %w", err)
+			}
+		}
 		g := tx.gorm.WithContext(ctx).Model(&Petition{})
 		if err := g.Where("featured = ? AND id <> ?", true, id).Update("featured", false).Error; err != nil {
 			return translate(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,7 +24,8 @@ import (
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("read database URL %s: %v (expected postgres://USER:PASSWORD@HOST:5432/DB?sslmode=...)", redactURL(dsn), errors.Unwrap(err))
+		// The parser's own message may quote part of the password: not shown.
+		return nil, fmt.Errorf("read database URL %s: not a valid PostgreSQL URL; expected postgres://USER:PASSWORD@HOST:5432/DB?sslmode=... with special characters in the password percent-encoded (%% as %%25, # as %%23, @ as %%40)", redactURL(dsn))
 	}
 	// Times go over the wire as timestamptz and come back in UTC.
 	cfg.RuntimeParams["timezone"] = "UTC"
@@ -49,7 +51,16 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 // redactURL hides the password of a database URL in messages and logs.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
+		// Unparsable (a password with an unescaped % or #): cut everything
+		// between the scheme and the last @, where a password would be.
+		scheme, rest, ok := strings.Cut(raw, "://")
+		if at := strings.LastIndex(rest, "@"); ok && at >= 0 {
+			return scheme + "://xxxxx" + rest[at:]
+		}
+		return raw
+	}
+	if u.User == nil {
 		return raw
 	}
 	if _, ok := u.User.Password(); ok {
@@ -83,4 +94,18 @@ func retryable(err error) bool {
 func (db *DB) ExecAdmin(ctx context.Context, stmt string) error {
 	_, err := db.sql.ExecContext(ctx, stmt)
 	return err
+}
+
+// retryConflicts runs fn, a statement or transaction that writes nothing
+// when it fails, again when PostgreSQL aborted it for meeting another
+// transaction (a deadlock with a signature batch holding the same count
+// row, a serialization failure). SQLite's single writer never does this.
+func (db *DB) retryConflicts(fn func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || attempt == 4 || !retryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
+	}
 }

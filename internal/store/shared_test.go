@@ -244,11 +244,90 @@ func TestConcurrentMigrationsOnPostgres(t *testing.T) {
 
 // A PostgreSQL password never appears in an error.
 func TestOpenPostgresErrorHidesPassword(t *testing.T) {
-	_, err := store.Open(context.Background(), "postgres://app:s3cret-pw@127.0.0.1:1/campaign?sslmode=disable&connect_timeout=2")
-	if err == nil {
-		t.Fatal("opened a database on port 1")
+	for _, url := range []string{
+		"postgres://app:s3cret-pw@127.0.0.1:1/campaign?sslmode=disable&connect_timeout=2",
+		"postgres://app:s3cret%pw@127.0.0.1:1/campaign", // not a valid URL: the % is not escaped
+		"postgres://app:s3cret#pw@127.0.0.1:1/campaign",
+	} {
+		_, err := store.Open(context.Background(), url)
+		if err == nil {
+			t.Fatalf("opened %s", url)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("error shows the password: %v", err)
+		}
 	}
-	if strings.Contains(err.Error(), "s3cret-pw") {
-		t.Errorf("error shows the password: %v", err)
+}
+
+// Two withdrawals of one signature at the same moment (two instances):
+// exactly one reports the status it had, so the counters move once.
+func TestConcurrentWithdrawalsReportOnce(t *testing.T) {
+	db := testutil.NewDB(t)
+	ctx := context.Background()
+	p := testutil.MustCreatePetition(t, db, store.Petition{})
+	for round := range 10 {
+		s := sig(p.ID, fmt.Sprint("w", round), store.StatusConfirmed)
+		if _, err := db.InsertSignatures(ctx, []*store.Signature{s}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		got := make([]string, 4)
+		for i := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				prev, err := db.WithdrawSignature(ctx, s.ID, time.Now())
+				if err != nil {
+					t.Error(err)
+				}
+				got[i] = prev
+			}()
+		}
+		wg.Wait()
+		reported := 0
+		for _, prev := range got {
+			if prev != "" {
+				reported++
+			}
+		}
+		if reported != 1 {
+			t.Fatalf("round %d: withdrawals reported %q, want the previous status exactly once", round, got)
+		}
+	}
+}
+
+// Featuring petitions from two consoles at once leaves exactly one featured.
+func TestConcurrentFeaturingLeavesOne(t *testing.T) {
+	db := testutil.NewDB(t)
+	ctx := context.Background()
+	var ids []int64
+	for i := range 4 {
+		ids = append(ids, testutil.MustCreatePetition(t, db, store.Petition{Slug: fmt.Sprint("p", i)}).ID)
+	}
+	for round := range 10 {
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := db.SetFeaturedPetition(ctx, id); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		ps, err := db.FindPetitions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		featured := 0
+		for _, p := range ps {
+			if p.Featured {
+				featured++
+			}
+		}
+		if featured != 1 {
+			t.Fatalf("round %d: %d petitions featured, want 1", round, featured)
+		}
 	}
 }
