@@ -230,6 +230,7 @@ func (a *serverApp) housekeeping(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(housekeepingEvery)
 	defer t.Stop()
 	for {
+		a.tags.Forget(time.Now())
 		err := a.db.WithLock(ctx, store.LockHousekeeping, false, func() error {
 			// A little under the period, so a tick a moment early still runs.
 			due, err := a.db.ClaimPeriodicJob(ctx, "housekeeping", housekeepingEvery-time.Minute, time.Now())
@@ -350,7 +351,11 @@ func (a *serverApp) followDatabase(ctx context.Context, every time.Duration, log
 		if err != nil || (v == seenCounts && !shared) {
 			continue
 		}
-		err = a.counter.Reload(func() ([]store.CountRow, error) { return a.db.CountSignatures(ctx) })
+		// Signing waits while a reload reads: a database that hangs must
+		// not hold it for longer than a moment.
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err = a.counter.Reload(func() ([]store.CountRow, error) { return a.db.CountSignatures(rctx) })
+		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
 				log.Error("reload counters", "err", err)

@@ -99,12 +99,20 @@ func (t *TagKeys) Purge(ctx context.Context, now time.Time) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	t.Forget(now)
+	return n, nil
+}
+
+// Forget drops from memory the day keys past their retention. Every
+// instance runs it every hour, even those that did not win that hour's
+// Purge of the database: a key kept in any memory could still link tags.
+func (t *TagKeys) Forget(now time.Time) {
+	cutoff := now.UTC().Add(-TagRetention).Format(time.DateOnly)
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	for day := range t.keys {
 		if day < cutoff {
 			delete(t.keys, day)
 		}
 	}
-	t.mu.Unlock()
-	return n, nil
 }

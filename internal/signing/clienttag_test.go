@@ -52,4 +52,10 @@ func TestClientTagsGroupOneDayAndForgetAfterAWeek(t *testing.T) {
 	if again, _ := fresh.Tag(ctx, addr, day1); bytes.Equal(a, again) {
 		t.Error("after the key was purged the old tag can still be recomputed")
 	}
+	// The other instance, which did not run the purge, forgets the key
+	// from its memory too.
+	other.Forget(day1.Add(8 * 24 * time.Hour))
+	if again, _ := other.Tag(ctx, addr, day1); bytes.Equal(a, again) {
+		t.Error("an instance that did not purge still recomputes the old tag after forgetting")
+	}
 }

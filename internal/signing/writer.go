@@ -12,6 +12,10 @@ import (
 // ErrWriterClosed is returned for signatures offered after shutdown began.
 var ErrWriterClosed = errors.New("signing: the server is shutting down")
 
+// batchTimeout bounds one batch transaction: far above a healthy commit
+// (milliseconds) and above SQLite's 10 s busy timeout.
+const batchTimeout = 30 * time.Second
+
 // ErrNotRecorded means the database did not take a signature (it was
 // unreachable, or failed): the signer was not counted and should try again.
 var ErrNotRecorded = errors.New("signing: the signature could not be recorded")
@@ -153,8 +157,12 @@ func (w *BatchWriter) run() {
 		}
 		start := time.Now()
 		// The batch runs on its own context: a signer who hangs up must not
-		// abort the transaction that carries other signers' signatures.
-		inserted, err := w.store.InsertSignatures(context.Background(), sigs)
+		// abort the transaction that carries other signers' signatures. It
+		// has a deadline, so a database that stops answering fails the batch
+		// (its signers are told to try again) instead of holding everyone.
+		bctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+		inserted, err := w.store.InsertSignatures(bctx, sigs)
+		cancel()
 		w.observe(BatchStats{Size: len(batch), Duration: time.Since(start), Err: err})
 		for i, r := range batch {
 			if err != nil {
