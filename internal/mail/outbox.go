@@ -32,6 +32,8 @@ type OutboxStore interface {
 	MarkOutboxRetry(ctx context.Context, id int64, attempts int, next time.Time, lastError string) error
 	// MarkOutboxFailed also erases the payload.
 	MarkOutboxFailed(ctx context.Context, id int64, at time.Time, lastError string) error
+	// ReleaseOutbox makes claimed messages that were not attempted due at once.
+	ReleaseOutbox(ctx context.Context, ids []int64, now time.Time) error
 }
 
 // OutboxOptions tunes an Outbox; zero values take the defaults.
@@ -116,13 +118,27 @@ func (o *Outbox) Run(ctx context.Context) {
 // each, stopping early when ctx ends. It returns how many were sent,
 // rescheduled and given up, and the first store error met.
 func (o *Outbox) SendDue(ctx context.Context) (sent, retried, failed int, err error) {
-	msgs, err := o.st.ClaimDueOutbox(ctx, o.opt.Now(), o.opt.Batch)
+	claimed := o.opt.Now()
+	msgs, err := o.st.ClaimDueOutbox(ctx, claimed, o.opt.Batch)
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	for _, m := range msgs {
-		if ctx.Err() != nil {
-			break // the rest stay due and are picked up by the next pass
+	for i, m := range msgs {
+		// Claimed messages are this worker's for store.OutboxLease; past
+		// that another worker (instance) may claim them. Stop well before
+		// (a slow mail relay) or when asked to, and hand the rest back at
+		// once rather than leave them waiting out the lease.
+		if ctx.Err() != nil || o.opt.Now().Sub(claimed) > store.OutboxLease/2 {
+			rest := make([]int64, 0, len(msgs)-i)
+			for _, r := range msgs[i:] {
+				rest = append(rest, r.ID)
+			}
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+			if rerr := o.st.ReleaseOutbox(rctx, rest, o.opt.Now()); rerr != nil && err == nil {
+				err = rerr
+			}
+			cancel()
+			break
 		}
 		// The in-flight message is finished even if ctx ends meanwhile, so
 		// a stop never leaves a sent mail recorded as unsent.

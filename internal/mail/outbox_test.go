@@ -92,6 +92,15 @@ func (s *memOutbox) MarkOutboxFailed(_ context.Context, id int64, at time.Time, 
 	return s.update(id, func(m *store.OutboxMessage) { m.FailedAt, m.PayloadEnc, m.LastError = &at, nil, lastError })
 }
 
+func (s *memOutbox) ReleaseOutbox(_ context.Context, ids []int64, now time.Time) error {
+	for _, id := range ids {
+		if err := s.update(id, func(m *store.OutboxMessage) { m.NextAttemptAt = now }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // clock is a settable time source.
 type clock struct {
 	mu  sync.Mutex
@@ -390,5 +399,35 @@ func TestOutboxForeignErrorsAreNotLogged(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), testTo) {
 		t.Errorf("log contains the address:\n%s", logs)
+	}
+}
+
+// A worker whose relay is so slow that its claim would run out stops
+// before another worker could take the same messages, and hands back the
+// ones it never attempted: no mail is sent twice, none waits out the lease.
+func TestOutboxStopsBeforeItsClaimRunsOut(t *testing.T) {
+	f := newOutboxFixture(t, mail.OutboxOptions{})
+	for range 10 {
+		f.enqueue(t, payload(store.MailConfirm, "en"), f.clock.Now())
+	}
+	// Every look at the clock is a minute later: a relay taking minutes.
+	slow := mail.NewOutbox(f.st, f.vault, composer(t, mail.ComposerOptions{}),
+		newSMTP(t, "smtp://127.0.0.1:"+f.srv.port()), mail.OutboxOptions{Now: func() time.Time {
+			f.clock.Advance(time.Minute)
+			return f.clock.Now()
+		}})
+	sent, _, _, err := slow.SendDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent == 0 || sent >= 10 || float64(sent) > store.OutboxLease.Minutes() {
+		t.Fatalf("sent %d of 10 in one pass with minutes per mail, want it to stop before its %v claim ran out", sent, store.OutboxLease)
+	}
+	if got := len(f.srv.messages()); got != sent {
+		t.Errorf("server got %d mails, worker reports %d", got, sent)
+	}
+	due, _ := f.st.ClaimDueOutbox(context.Background(), f.clock.Now(), 100)
+	if len(due) != 10-sent {
+		t.Errorf("%d messages due again right after the pass, want the %d not attempted", len(due), 10-sent)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -71,6 +72,27 @@ RETURNING id, kind, signature_id, payload_enc, attempts, next_attempt_at, create
 	// RETURNING gives no order: send oldest first.
 	slices.SortFunc(out, func(a, b OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// ReleaseOutbox hands back claimed messages that were not attempted (their
+// worker stopped, or its lease was running out): they are due again at now
+// for any worker, instead of after the lease.
+func (db *DB) ReleaseOutbox(ctx context.Context, ids []int64, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	marks := make([]string, len(ids))
+	args := []any{now.UTC()}
+	for i, id := range ids {
+		marks[i] = fmt.Sprintf("$%d", i+2)
+		args = append(args, id)
+	}
+	_, err := db.sql.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = $1
+	WHERE sent_at IS NULL AND failed_at IS NULL AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("release outbox messages: %w", err)
+	}
+	return nil
 }
 
 // MarkOutboxSent records delivery and erases the payload.

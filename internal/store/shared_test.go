@@ -331,3 +331,38 @@ func TestConcurrentFeaturingLeavesOne(t *testing.T) {
 		}
 	}
 }
+
+// Released messages are due again at once; sent ones are never released.
+func TestReleaseOutboxMakesUnattemptedMessagesDue(t *testing.T) {
+	db := testutil.NewDB(t)
+	ctx := context.Background()
+	p := testutil.MustCreatePetition(t, db, store.Petition{})
+	var batch []*store.Signature
+	for i := range 5 {
+		s := sig(p.ID, fmt.Sprint("r", i), "pending")
+		s.FirstMail = &store.QueuedMail{Kind: store.MailConfirm, PayloadEnc: []byte{byte(i)}}
+		batch = append(batch, s)
+	}
+	if _, err := db.InsertSignatures(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Add(time.Second)
+	msgs, err := db.ClaimDueOutbox(ctx, now, 10)
+	if err != nil || len(msgs) != 5 {
+		t.Fatalf("claimed %d (%v), want 5", len(msgs), err)
+	}
+	if err := db.MarkOutboxSent(ctx, msgs[0].ID, now); err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{msgs[0].ID, msgs[1].ID, msgs[2].ID}
+	if err := db.ReleaseOutbox(ctx, ids, now); err != nil {
+		t.Fatal(err)
+	}
+	again, err := db.ClaimDueOutbox(ctx, now, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again) != 2 || again[0].ID != msgs[1].ID || again[1].ID != msgs[2].ID {
+		t.Errorf("after releasing 3 (one already sent) claimed %+v, want messages %d and %d", again, msgs[1].ID, msgs[2].ID)
+	}
+}
