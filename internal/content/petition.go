@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cambodia-sanctions/campaign/internal/country"
+	"github.com/cambodia-sanctions/campaign/internal/yamlfile"
 )
 
 // petitionFields are the fields a petition may have, in the order the
@@ -41,21 +42,21 @@ func loadPetitions(file string) ([]Petition, error) {
 // parsePetitions decodes into yaml.Node rather than a struct so that every
 // problem can be reported with its line.
 func parsePetitions(file string, data []byte) ([]Petition, error) {
-	r := &report{file: file}
+	r := &yamlfile.Report{File: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxProblem(file, 0, string(data), err)
+		return nil, yamlfile.SyntaxProblem(file, 0, string(data), err)
 	}
 	list, listLine := petitionList(r, &doc, "the list is empty: the campaign needs at least one petition")
 	if list == nil {
-		return nil, r.err()
+		return nil, r.Err()
 	}
 	all := make([]petitionAt, 0, len(list.Content))
 	for i, item := range list.Content {
-		all = append(all, decodePetition(r, i+1, resolve(item)))
+		all = append(all, decodePetition(r, i+1, yamlfile.Resolve(item)))
 	}
 	checkAcross(r, listLine, all)
-	if err := r.err(); err != nil {
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
 	out := make([]Petition, len(all))
@@ -67,50 +68,50 @@ func parsePetitions(file string, data []byte) ([]Petition, error) {
 
 // petitionList finds the top-level "petitions:" list and the line of its key;
 // empty is the message for an empty list.
-func petitionList(r *report, doc *yaml.Node, empty string) (*yaml.Node, int) {
+func petitionList(r *yamlfile.Report, doc *yaml.Node, empty string) (*yaml.Node, int) {
 	if len(doc.Content) == 0 {
-		r.add(1, "", `the file is empty: it needs a top-level "petitions:" list`)
+		r.Add(1, "", `the file is empty: it needs a top-level "petitions:" list`)
 		return nil, 0
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		r.add(root.Line, "", `the file must start with "petitions:" followed by a list of petitions`)
+		r.Add(root.Line, "", `the file must start with "petitions:" followed by a list of petitions`)
 		return nil, 0
 	}
 	var list *yaml.Node
 	line := 0
-	for _, kv := range pairs(root) {
+	for _, kv := range yamlfile.Pairs(root) {
 		k, v := kv[0], kv[1]
 		switch {
 		case k.Value != "petitions":
-			r.add(k.Line, k.Value, `unknown top-level field: the file holds only "petitions:"`)
+			r.Add(k.Line, k.Value, `unknown top-level field: the file holds only "petitions:"`)
 		case list != nil:
-			r.add(k.Line, "petitions", "appears twice (first on line %d)", line)
+			r.Add(k.Line, "petitions", "appears twice (first on line %d)", line)
 		default:
 			list, line = v, k.Line
 		}
 	}
 	switch {
 	case list == nil:
-		r.add(root.Line, "petitions", `missing: the file needs a top-level "petitions:" list`)
+		r.Add(root.Line, "petitions", `missing: the file needs a top-level "petitions:" list`)
 		return nil, 0
-	case isNull(list) || (list.Kind == yaml.SequenceNode && len(list.Content) == 0):
-		r.add(line, "petitions", "%s", empty)
+	case yamlfile.IsNull(list) || (list.Kind == yaml.SequenceNode && len(list.Content) == 0):
+		r.Add(line, "petitions", "%s", empty)
 		return nil, 0
 	case list.Kind != yaml.SequenceNode:
-		r.add(line, "petitions", `must be a list: start each petition with "- slug: …"`)
+		r.Add(line, "petitions", `must be a list: start each petition with "- slug: …"`)
 		return nil, 0
 	}
 	return list, line
 }
 
-func decodePetition(r *report, index int, n *yaml.Node) petitionAt {
+func decodePetition(r *yamlfile.Report, index int, n *yaml.Node) petitionAt {
 	p := petitionAt{label: fmt.Sprintf("petition #%d", index)}
 	if n.Kind != yaml.MappingNode {
-		r.add(n.Line, p.label, `must be a set of fields: "slug: …", "title: …" and so on`)
+		r.Add(n.Line, p.label, `must be a set of fields: "slug: …", "title: …" and so on`)
 		return p
 	}
-	fields := pairs(n)
+	fields := yamlfile.Pairs(n)
 	// The slug names the petition in every other message: read it first.
 	for _, kv := range fields {
 		if kv[0].Value == "slug" {
@@ -125,28 +126,28 @@ func decodePetition(r *report, index int, n *yaml.Node) petitionAt {
 		k, v := kv[0], kv[1]
 		where := p.label + ": " + k.Value
 		if first, dup := seen[k.Value]; dup {
-			r.add(k.Line, where, "appears twice (first on line %d)", first)
+			r.Add(k.Line, where, "appears twice (first on line %d)", first)
 			continue
 		}
 		seen[k.Value] = k.Line
 		if msg := p.set(r, k, v); msg != "" {
-			r.add(k.Line, where, "%s", msg)
+			r.Add(k.Line, where, "%s", msg)
 		}
 	}
 	for _, name := range petitionFields[:requiredPetitionFields] {
 		if _, ok := seen[name]; !ok {
-			r.add(n.Line, p.label+": "+name, `missing: every petition needs "%s:"`, name)
+			r.Add(n.Line, p.label+": "+name, `missing: every petition needs "%s:"`, name)
 		}
 	}
 	if p.OpensAt != nil && p.ClosesAt != nil && !p.ClosesAt.After(*p.OpensAt) {
-		r.add(seen["closes_at"], p.label+": closes_at", "must be after opens_at (%s)", p.OpensAt.Format(time.RFC3339))
+		r.Add(seen["closes_at"], p.label+": closes_at", "must be after opens_at (%s)", p.OpensAt.Format(time.RFC3339))
 	}
 	return p
 }
 
 // set decodes one field into p and returns what is wrong with it, if
 // anything; list items report their own problems through r.
-func (p *petitionAt) set(r *report, k, v *yaml.Node) string {
+func (p *petitionAt) set(r *yamlfile.Report, k, v *yaml.Node) string {
 	where := p.label + ": " + k.Value
 	var msg string
 	switch k.Value {
@@ -160,7 +161,7 @@ func (p *petitionAt) set(r *report, k, v *yaml.Node) string {
 	case "body":
 		p.Body, msg = textField(v, 0, false)
 	case "demands":
-		p.Demands, msg = listField(r, v, where, "demand", func(s string) (string, string) {
+		p.Demands, msg = yamlfile.ListField(r, v, where, "demand", false, func(s string) (string, string) {
 			return textValue(s, 500, true)
 		})
 	case "goal":
@@ -168,7 +169,7 @@ func (p *petitionAt) set(r *report, k, v *yaml.Node) string {
 	case "status":
 		p.Status, msg = statusField(v)
 	case "countries":
-		p.Countries, msg = listField(r, v, where, "country code", countryItem)
+		p.Countries, msg = yamlfile.ListField(r, v, where, "country code", false, countryItem)
 	case "featured":
 		p.Featured, msg = boolField(v)
 		p.featuredLine = k.Line
@@ -184,14 +185,14 @@ func (p *petitionAt) set(r *report, k, v *yaml.Node) string {
 
 // checkAcross applies the rules that span petitions: unique slugs and
 // exactly one featured petition (the one on the home page).
-func checkAcross(r *report, listLine int, all []petitionAt) {
+func checkAcross(r *yamlfile.Report, listLine int, all []petitionAt) {
 	slugLines := make(map[string]int)
 	var featured *petitionAt
 	for i := range all {
 		p := &all[i]
 		if p.Slug != "" {
 			if first, dup := slugLines[p.Slug]; dup {
-				r.add(p.slugLine, p.label+": slug", "already used by the petition on line %d: each petition needs its own slug", first)
+				r.Add(p.slugLine, p.label+": slug", "already used by the petition on line %d: each petition needs its own slug", first)
 			} else {
 				slugLines[p.Slug] = p.slugLine
 			}
@@ -200,32 +201,19 @@ func checkAcross(r *report, listLine int, all []petitionAt) {
 			continue
 		}
 		if featured != nil {
-			r.add(p.featuredLine, p.label+": featured", "only one petition can be featured, and %s (line %d) already is", featured.label, featured.featuredLine)
+			r.Add(p.featuredLine, p.label+": featured", "only one petition can be featured, and %s (line %d) already is", featured.label, featured.featuredLine)
 			continue
 		}
 		featured = p
 	}
 	if featured == nil {
-		r.add(listLine, "featured", `no petition is featured: set "featured: true" on the one the home page shows`)
+		r.Add(listLine, "featured", `no petition is featured: set "featured: true" on the one the home page shows`)
 	}
-}
-
-// describe shows a value in a message: `"lots"`, nothing, a list.
-func describe(v *yaml.Node) string {
-	switch {
-	case isNull(v):
-		return "nothing"
-	case v.Kind == yaml.SequenceNode:
-		return "a list"
-	case v.Kind == yaml.MappingNode:
-		return "a set of fields"
-	}
-	return fmt.Sprintf("%q", v.Value)
 }
 
 func slugField(v *yaml.Node) (string, string) {
-	if v.Kind != yaml.ScalarNode || isNull(v) || !slugPattern.MatchString(v.Value) {
-		return "", fmt.Sprintf(`must be 3 to 64 characters of a-z, 0-9 and "-" (the petition's address, /petitions/SLUG), got %s`, describe(v))
+	if v.Kind != yaml.ScalarNode || yamlfile.IsNull(v) || !slugPattern.MatchString(v.Value) {
+		return "", fmt.Sprintf(`must be 3 to 64 characters of a-z, 0-9 and "-" (the petition's address, /petitions/SLUG), got %s`, yamlfile.Describe(v))
 	}
 	return v.Value, ""
 }
@@ -233,14 +221,14 @@ func slugField(v *yaml.Node) (string, string) {
 func goalField(v *yaml.Node) (int, string) {
 	var goal int
 	if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || v.Decode(&goal) != nil || goal <= 0 {
-		return 0, fmt.Sprintf("must be a whole number above 0, got %s", describe(v))
+		return 0, fmt.Sprintf("must be a whole number above 0, got %s", yamlfile.Describe(v))
 	}
 	return goal, ""
 }
 
 func statusField(v *yaml.Node) (string, string) {
 	if v.Kind != yaml.ScalarNode || (v.Value != "open" && v.Value != "closed") {
-		return "", fmt.Sprintf(`must be "open" or "closed", got %s`, describe(v))
+		return "", fmt.Sprintf(`must be "open" or "closed", got %s`, yamlfile.Describe(v))
 	}
 	return v.Value, ""
 }
@@ -248,21 +236,21 @@ func statusField(v *yaml.Node) (string, string) {
 func boolField(v *yaml.Node) (bool, string) {
 	var b bool
 	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&b) != nil {
-		return false, fmt.Sprintf("must be true or false, got %s", describe(v))
+		return false, fmt.Sprintf("must be true or false, got %s", yamlfile.Describe(v))
 	}
 	return b, ""
 }
 
 // timeField accepts a date (taken as midnight UTC) or an RFC 3339 time.
 func timeField(v *yaml.Node) (*time.Time, string) {
-	if v.Kind == yaml.ScalarNode && !isNull(v) {
+	if v.Kind == yaml.ScalarNode && !yamlfile.IsNull(v) {
 		for _, layout := range []string{time.RFC3339, time.DateOnly} {
 			if t, err := time.Parse(layout, v.Value); err == nil {
 				return &t, ""
 			}
 		}
 	}
-	return nil, fmt.Sprintf("must be a date such as 2026-03-01 or a time such as 2026-03-01T09:00:00+07:00, got %s", describe(v))
+	return nil, fmt.Sprintf("must be a date such as 2026-03-01 or a time such as 2026-03-01T09:00:00+07:00, got %s", yamlfile.Describe(v))
 }
 
 // countryItem accepts an ISO 3166-1 alpha-2 code or "EU", exactly as the
@@ -280,34 +268,4 @@ func countryItem(s string) (string, string) {
 		return "", fmt.Sprintf("write country codes in capitals: %q, not %q", upper, code)
 	}
 	return "", fmt.Sprintf(`%q is not an ISO 3166-1 alpha-2 country code (such as "FR") or "EU"`, code)
-}
-
-// listField decodes a list of text items, at least one, none repeated;
-// each item's problem is reported on its own line as field[n].
-func listField(r *report, v *yaml.Node, where, noun string, item func(string) (string, string)) ([]string, string) {
-	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-		return nil, fmt.Sprintf(`must be a list of at least one %s, each on its own "- " line, got %s`, noun, describe(v))
-	}
-	out := make([]string, 0, len(v.Content))
-	lines := make(map[string]int)
-	for i, n := range v.Content {
-		n = resolve(n)
-		at := fmt.Sprintf("%s[%d]", where, i+1)
-		if n.Kind != yaml.ScalarNode || isNull(n) {
-			r.add(n.Line, at, "must be a %s, got %s", noun, describe(n))
-			continue
-		}
-		s, msg := item(n.Value)
-		if msg != "" {
-			r.add(n.Line, at, "%s", msg)
-			continue
-		}
-		if first, dup := lines[s]; dup {
-			r.add(n.Line, at, "%q is listed twice (first on line %d)", s, first)
-			continue
-		}
-		lines[s] = n.Line
-		out = append(out, s)
-	}
-	return out, ""
 }

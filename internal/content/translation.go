@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cambodia-sanctions/campaign/internal/yamlfile"
 )
 
 // Translation is the campaign's text in one language other than English,
@@ -57,12 +59,12 @@ func loadTranslations(dir string, english map[string]Petition) (map[string]Trans
 		lang := m[2] + m[3]
 		switch {
 		case lang == "en":
-			problems = append(problems, &problem{file: file,
-				msg: "the English text belongs in " + ArticleFile + " and " + PetitionsFile + ": merge this file into them, or name it after the language it is in"})
+			problems = append(problems, &yamlfile.Problem{File: file,
+				Msg: "the English text belongs in " + ArticleFile + " and " + PetitionsFile + ": merge this file into them, or name it after the language it is in"})
 			continue
 		case !languageCode.MatchString(lang):
-			problems = append(problems, &problem{file: file,
-				msg: fmt.Sprintf("%q is not a language code: name the file after its language in lower case, as in article.fr.md or petitions.km.yaml", lang)})
+			problems = append(problems, &yamlfile.Problem{File: file,
+				Msg: fmt.Sprintf("%q is not a language code: name the file after its language in lower case, as in article.fr.md or petitions.km.yaml", lang)})
 			continue
 		}
 		tr := out[lang]
@@ -111,30 +113,30 @@ func loadPetitionTexts(file string, english map[string]Petition) (map[string]Pet
 	if err != nil {
 		return nil, err
 	}
-	r := &report{file: file}
+	r := &yamlfile.Report{File: file}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, syntaxProblem(file, 0, string(data), err)
+		return nil, yamlfile.SyntaxProblem(file, 0, string(data), err)
 	}
 	list, _ := petitionList(r, &doc, "the list is empty: translate at least one petition, or delete the file")
 	if list == nil {
-		return nil, r.err()
+		return nil, r.Err()
 	}
 	out := map[string]PetitionText{}
 	slugLines := map[string]int{}
 	for i, item := range list.Content {
-		slug, text, line := decodePetitionText(r, i+1, resolve(item), english)
+		slug, text, line := decodePetitionText(r, i+1, yamlfile.Resolve(item), english)
 		if slug == "" {
 			continue
 		}
 		if first, dup := slugLines[slug]; dup {
-			r.add(line, fmt.Sprintf("petition %q: slug", slug), "already translated on line %d: each petition appears once", first)
+			r.Add(line, fmt.Sprintf("petition %q: slug", slug), "already translated on line %d: each petition appears once", first)
 			continue
 		}
 		slugLines[slug] = line
 		out[slug] = text
 	}
-	if err := r.err(); err != nil {
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -145,14 +147,14 @@ var textFields = []string{"slug", "title", "summary", "body", "demands"}
 
 // decodePetitionText reads one translated petition; it returns its slug
 // ("" when it has none that petitions.yaml knows) and the line of the slug.
-func decodePetitionText(r *report, index int, n *yaml.Node, english map[string]Petition) (string, PetitionText, int) {
+func decodePetitionText(r *yamlfile.Report, index int, n *yaml.Node, english map[string]Petition) (string, PetitionText, int) {
 	var t PetitionText
 	label := fmt.Sprintf("petition #%d", index)
 	if n.Kind != yaml.MappingNode {
-		r.add(n.Line, label, `must be a set of fields: "slug: …" and the translated "title: …", "summary: …", "body: …", "demands: …"`)
+		r.Add(n.Line, label, `must be a set of fields: "slug: …" and the translated "title: …", "summary: …", "body: …", "demands: …"`)
 		return "", t, 0
 	}
-	fields := pairs(n)
+	fields := yamlfile.Pairs(n)
 	slug, slugLine := "", n.Line
 	for _, kv := range fields {
 		if kv[0].Value != "slug" {
@@ -162,22 +164,22 @@ func decodePetitionText(r *report, index int, n *yaml.Node, english map[string]P
 		slugLine = kv[0].Line
 		switch {
 		case msg != "":
-			r.add(slugLine, label+": slug", "%s", msg)
+			r.Add(slugLine, label+": slug", "%s", msg)
 		case english != nil && english[s].Slug == "":
-			r.add(slugLine, label+": slug", "no petition in %s has the slug %q: use the slug of the petition this translates", PetitionsFile, s)
+			r.Add(slugLine, label+": slug", "no petition in %s has the slug %q: use the slug of the petition this translates", PetitionsFile, s)
 		default:
 			slug, label = s, fmt.Sprintf("petition %q", s)
 		}
 	}
 	if !hasField(fields, "slug") {
-		r.add(n.Line, label+": slug", `missing: say which petition this translates with "slug: …", as in %s`, PetitionsFile)
+		r.Add(n.Line, label+": slug", `missing: say which petition this translates with "slug: …", as in %s`, PetitionsFile)
 	}
 	seen := map[string]int{}
 	for _, kv := range fields {
 		k, v := kv[0], kv[1]
 		where := label + ": " + k.Value
 		if first, dup := seen[k.Value]; dup {
-			r.add(k.Line, where, "appears twice (first on line %d)", first)
+			r.Add(k.Line, where, "appears twice (first on line %d)", first)
 			continue
 		}
 		seen[k.Value] = k.Line
@@ -191,7 +193,7 @@ func decodePetitionText(r *report, index int, n *yaml.Node, english map[string]P
 		case "body":
 			t.Body, msg = textField(v, 0, false)
 		case "demands":
-			t.Demands, msg = listField(r, v, where, "demand", func(s string) (string, string) {
+			t.Demands, msg = yamlfile.ListField(r, v, where, "demand", false, func(s string) (string, string) {
 				return textValue(s, 500, true)
 			})
 			if want := len(english[slug].Demands); msg == "" && slug != "" && english != nil && len(t.Demands) != want {
@@ -203,16 +205,16 @@ func decodePetitionText(r *report, index int, n *yaml.Node, english map[string]P
 			msg = "unknown field: a translation has " + strings.Join(textFields, ", ")
 		}
 		if msg != "" {
-			r.add(k.Line, where, "%s", msg)
+			r.Add(k.Line, where, "%s", msg)
 		}
 	}
 	if len(seen) == 1 && seen["slug"] > 0 {
-		r.add(n.Line, label, "translates nothing: give at least one of title, summary, body, demands")
+		r.Add(n.Line, label, "translates nothing: give at least one of title, summary, body, demands")
 	}
 	if t.Body != "" {
 		html, err := RenderMarkdown(t.Body)
 		if err != nil {
-			r.add(seen["body"], label+": body", "rendering Markdown: %v", err)
+			r.Add(seen["body"], label+": body", "rendering Markdown: %v", err)
 		}
 		t.BodyHTML = html
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cambodia-sanctions/campaign/internal/yamlfile"
 )
 
 // jurisdictionFields are the fields a jurisdiction may have, in the order
@@ -56,42 +58,42 @@ func parseJurisdictions(f File) ([]Jurisdiction, map[string]bool, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &report{file: f.Name}
+	r := &yamlfile.Report{File: f.Name}
 	list := topList(r, doc, "jurisdictions", "jurisdiction", false)
 	if list == nil {
-		return nil, nil, r.err()
+		return nil, nil, r.Err()
 	}
 	out := make([]Jurisdiction, 0, len(list.Content))
 	codes := make(map[string]bool)
 	codeLines := make(map[string]int)
 	for i, item := range list.Content {
-		j := decodeJurisdiction(r, i+1, resolve(item))
+		j := decodeJurisdiction(r, i+1, yamlfile.Resolve(item))
 		if j.Code == "" {
 			continue
 		}
 		if first, dup := codeLines[j.Code]; dup {
-			r.add(j.seen["code"], j.label+": code", "%q is already used by the jurisdiction on line %d: each code once", j.Code, first)
+			r.Add(j.seen["code"], j.label+": code", "%q is already used by the jurisdiction on line %d: each code once", j.Code, first)
 			continue
 		}
 		codeLines[j.Code] = j.Line
 		codes[j.Code] = true
 		out = append(out, j.Jurisdiction)
 	}
-	if err := r.err(); err != nil {
+	if err := r.Err(); err != nil {
 		return nil, codes, err
 	}
 	return out, codes, nil
 }
 
-func decodeJurisdiction(r *report, index int, n *yaml.Node) jurisdictionAt {
+func decodeJurisdiction(r *yamlfile.Report, index int, n *yaml.Node) jurisdictionAt {
 	j := jurisdictionAt{label: fmt.Sprintf("jurisdiction #%d", index)}
 	j.Line = n.Line
 	if n.Kind != yaml.MappingNode {
-		r.add(n.Line, j.label, `must be a set of fields: "code: …", "name: …" and so on`)
+		r.Add(n.Line, j.label, `must be a set of fields: "code: …", "name: …" and so on`)
 		return j
 	}
 	// The code names the jurisdiction in every other message: read it first.
-	for _, kv := range pairs(n) {
+	for _, kv := range yamlfile.Pairs(n) {
 		if kv[0].Value == "code" {
 			if code, msg := codeField(kv[1]); msg == "" {
 				j.label = fmt.Sprintf("jurisdiction %q", code)
@@ -108,7 +110,7 @@ func decodeJurisdiction(r *report, index int, n *yaml.Node) jurisdictionAt {
 
 // set decodes one field into j and returns what is wrong with it, if
 // anything; list items report their own problems through r.
-func (j *jurisdictionAt) set(r *report, k, v *yaml.Node) string {
+func (j *jurisdictionAt) set(r *yamlfile.Report, k, v *yaml.Node) string {
 	where := j.label + ": " + k.Value
 	var msg string
 	switch k.Value {
@@ -147,11 +149,11 @@ func (j *jurisdictionAt) set(r *report, k, v *yaml.Node) string {
 	case "confidence":
 		j.Confidence, msg = confidenceField(v)
 	case "verify":
-		j.Verify, msg = listField(r, v, where, "detail to verify", true, func(s string) (string, string) {
+		j.Verify, msg = yamlfile.ListField(r, v, where, "detail to verify", true, func(s string) (string, string) {
 			return textValue(s, maxParagraph)
 		})
 	case "sources":
-		j.Sources, msg = listField(r, v, where, "source key", false, sourceValue)
+		j.Sources, msg = yamlfile.ListField(r, v, where, "source key", false, sourceValue)
 	default:
 		msg = "unknown field: a jurisdiction has " + strings.Join(jurisdictionFields, ", ")
 	}
@@ -159,7 +161,7 @@ func (j *jurisdictionAt) set(r *report, k, v *yaml.Node) string {
 }
 
 // checkAcross applies the rules that tie fields together.
-func (j *jurisdictionAt) checkAcross(r *report) {
+func (j *jurisdictionAt) checkAcross(r *yamlfile.Report) {
 	_, hasRegimeSeen := j.seen["has_regime"]
 	line := func(field string) int {
 		if l, ok := j.seen[field]; ok {
@@ -169,37 +171,37 @@ func (j *jurisdictionAt) checkAcross(r *report) {
 	}
 	if hasRegimeSeen && j.HasRegime {
 		if j.Regime == "" {
-			r.add(line("regime"), j.label+": regime", `missing: with "has_regime: true", name the regime`)
+			r.Add(line("regime"), j.label+": regime", `missing: with "has_regime: true", name the regime`)
 		}
 		if j.Law == None {
-			r.add(line("law"), j.label+": law", `is "none", but has_regime is true: give the regime's legal basis`)
+			r.Add(line("law"), j.label+": law", `is "none", but has_regime is true: give the regime's legal basis`)
 		}
 		if j.Designates == "" {
-			r.add(line("designates"), j.label+": designates", `missing: with "has_regime: true", say who decides designations`)
+			r.Add(line("designates"), j.label+": designates", `missing: with "has_regime: true", say who decides designations`)
 		}
 	}
 	if hasRegimeSeen && !j.HasRegime {
 		if j.Regime != "" {
-			r.add(line("regime"), j.label+": regime", `must be left out when has_regime is false`)
+			r.Add(line("regime"), j.label+": regime", `must be left out when has_regime is false`)
 		}
 		if j.Law != "" && j.Law != None {
-			r.add(line("law"), j.label+": law", `must be "none" when has_regime is false`)
+			r.Add(line("law"), j.label+": law", `must be "none" when has_regime is false`)
 		}
 		if !j.EUMember && j.Covers != (Coverage{}) {
-			r.add(line("covers"), j.label+": covers", `a jurisdiction with no regime and outside the EU covers nothing: leave covers out or set has_regime`)
+			r.Add(line("covers"), j.label+": covers", `a jurisdiction with no regime and outside the EU covers nothing: leave covers out or set has_regime`)
 		}
 	}
 	if j.AddressConfirmed && len(j.Address) == 0 {
-		r.add(line("address_confirmed"), j.label+": address_confirmed", "is true, but there is no address to confirm")
+		r.Add(line("address_confirmed"), j.label+": address_confirmed", "is true, but there is no address to confirm")
 	}
 	if j.Code == "EU" && j.EUMember {
-		r.add(line("eu_member"), j.label+": eu_member", "the Union itself is not a Member State: set it to false")
+		r.Add(line("eu_member"), j.label+": eu_member", "the Union itself is not a Member State: set it to false")
 	}
 }
 
 // optionalText reads text that may be left empty.
 func optionalText(v *yaml.Node, max int) (string, string) {
-	if isNull(v) || (v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == "") {
+	if yamlfile.IsNull(v) || (v.Kind == yaml.ScalarNode && strings.TrimSpace(v.Value) == "") {
 		return "", ""
 	}
 	return textField(v, max)
@@ -207,13 +209,13 @@ func optionalText(v *yaml.Node, max int) (string, string) {
 
 // coverageField reads covers: a set of true/false fields, false when left
 // out.
-func coverageField(r *report, v *yaml.Node, where string) (Coverage, string) {
+func coverageField(r *yamlfile.Report, v *yaml.Node, where string) (Coverage, string) {
 	var c Coverage
-	if isNull(v) {
+	if yamlfile.IsNull(v) {
 		return c, ""
 	}
 	if v.Kind != yaml.MappingNode {
-		return c, fmt.Sprintf("must be a set of fields (%s), each true or false, got %s", strings.Join(coverageFields, ", "), describe(v))
+		return c, fmt.Sprintf("must be a set of fields (%s), each true or false, got %s", strings.Join(coverageFields, ", "), yamlfile.Describe(v))
 	}
 	targets := map[string]*bool{
 		"arbitrary_detention": &c.ArbitraryDetention,
@@ -237,33 +239,33 @@ func coverageField(r *report, v *yaml.Node, where string) (Coverage, string) {
 
 // addressField reads postal address lines; emptyOK where no address was
 // found.
-func addressField(r *report, v *yaml.Node, where string, emptyOK bool) ([]string, string) {
-	lines, msg := listField(r, v, where, "address line", emptyOK, func(s string) (string, string) {
+func addressField(r *yamlfile.Report, v *yaml.Node, where string, emptyOK bool) ([]string, string) {
+	lines, msg := yamlfile.ListField(r, v, where, "address line", emptyOK, func(s string) (string, string) {
 		if strings.Contains(strings.TrimSpace(s), "\n") {
 			return "", "must be one line: put each line of the address on its own \"- \" line"
 		}
 		return textValue(s, maxLine)
 	})
 	if msg != "" {
-		msg = "must be the lines of a postal address, each on its own \"- \" line, got " + describe(v)
+		msg = "must be the lines of a postal address, each on its own \"- \" line, got " + yamlfile.Describe(v)
 	}
 	return lines, msg
 }
 
 // copyToField reads the further recipients of a jurisdiction's letter.
-func copyToField(r *report, v *yaml.Node, where string) ([]Recipient, string) {
-	if isNull(v) {
+func copyToField(r *yamlfile.Report, v *yaml.Node, where string) ([]Recipient, string) {
+	if yamlfile.IsNull(v) {
 		return nil, ""
 	}
 	if v.Kind != yaml.SequenceNode {
-		return nil, fmt.Sprintf(`must be a list of offices, each "- addressee: …" with address lines, got %s`, describe(v))
+		return nil, fmt.Sprintf(`must be a list of offices, each "- addressee: …" with address lines, got %s`, yamlfile.Describe(v))
 	}
 	out := make([]Recipient, 0, len(v.Content))
 	for i, item := range v.Content {
-		item = resolve(item)
+		item = yamlfile.Resolve(item)
 		label := fmt.Sprintf("%s[%d]", where, i+1)
 		if item.Kind != yaml.MappingNode {
-			r.add(item.Line, label, `must be a set of fields: "addressee: …", "address: …", "address_confirmed: …"`)
+			r.Add(item.Line, label, `must be a set of fields: "addressee: …", "address: …", "address_confirmed: …"`)
 			continue
 		}
 		var c Recipient
@@ -282,7 +284,7 @@ func copyToField(r *report, v *yaml.Node, where string) ([]Recipient, string) {
 			return msg
 		})
 		if c.AddressConfirmed && len(c.Address) == 0 {
-			r.add(seen["address_confirmed"], label+": address_confirmed", "is true, but there is no address to confirm")
+			r.Add(seen["address_confirmed"], label+": address_confirmed", "is true, but there is no address to confirm")
 		}
 		out = append(out, c)
 	}

@@ -11,41 +11,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cambodia-sanctions/campaign/internal/country"
+	"github.com/cambodia-sanctions/campaign/internal/yamlfile"
 )
-
-// pairs returns the key and value nodes of a mapping, aliases resolved.
-func pairs(m *yaml.Node) [][2]*yaml.Node {
-	var out [][2]*yaml.Node
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		out = append(out, [2]*yaml.Node{m.Content[i], resolve(m.Content[i+1])})
-	}
-	return out
-}
-
-func resolve(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	return n
-}
-
-// isNull reports a field written with no value ("law:" or "law: null").
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
-}
-
-// describe shows a value in a message: `"lots"`, nothing, a list.
-func describe(v *yaml.Node) string {
-	switch {
-	case isNull(v):
-		return "nothing"
-	case v.Kind == yaml.SequenceNode:
-		return "a list"
-	case v.Kind == yaml.MappingNode:
-		return "a set of fields"
-	}
-	return fmt.Sprintf("%q", v.Value)
-}
 
 // htmlTag finds what looks like an HTML tag in text that letters print as
 // written.
@@ -55,11 +22,11 @@ var htmlTag = regexp.MustCompile(`<[a-zA-Z/!][^>]*>`)
 // runs of white space (a folded or literal block's line breaks) made one
 // space.
 func textField(v *yaml.Node, max int) (string, string) {
-	if isNull(v) {
+	if yamlfile.IsNull(v) {
 		return "", "must not be empty"
 	}
 	if v.Kind != yaml.ScalarNode {
-		return "", "must be text, not " + describe(v)
+		return "", "must be text, not " + yamlfile.Describe(v)
 	}
 	return textValue(v.Value, max)
 }
@@ -81,43 +48,9 @@ func textValue(s string, max int) (string, string) {
 func boolField(v *yaml.Node) (bool, string) {
 	var b bool
 	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" || v.Decode(&b) != nil {
-		return false, fmt.Sprintf("must be true or false, got %s", describe(v))
+		return false, fmt.Sprintf("must be true or false, got %s", yamlfile.Describe(v))
 	}
 	return b, ""
-}
-
-// listField reads a list of text items, each checked by item; each item's
-// problem is reported on its own line as field[n]. An empty list is a
-// problem unless emptyOK; no item may repeat.
-func listField(r *report, v *yaml.Node, where, noun string, emptyOK bool, item func(string) (string, string)) ([]string, string) {
-	if emptyOK && isNull(v) {
-		return nil, ""
-	}
-	if v.Kind != yaml.SequenceNode || (!emptyOK && len(v.Content) == 0) {
-		return nil, fmt.Sprintf(`must be a list of at least one %s, each on its own "- " line or as [a, b], got %s`, noun, describe(v))
-	}
-	out := make([]string, 0, len(v.Content))
-	lines := make(map[string]int)
-	for i, n := range v.Content {
-		n = resolve(n)
-		at := fmt.Sprintf("%s[%d]", where, i+1)
-		if n.Kind != yaml.ScalarNode || isNull(n) {
-			r.add(n.Line, at, "must be a %s, got %s", noun, describe(n))
-			continue
-		}
-		s, msg := item(n.Value)
-		if msg != "" {
-			r.add(n.Line, at, "%s", msg)
-			continue
-		}
-		if first, dup := lines[s]; dup {
-			r.add(n.Line, at, "%q is listed twice (first on line %d)", s, first)
-			continue
-		}
-		lines[s] = n.Line
-		out = append(out, s)
-	}
-	return out, ""
 }
 
 // codeValue accepts an ISO 3166-1 alpha-2 code (country.Valid, which has
@@ -138,7 +71,7 @@ func codeValue(s string) (string, string) {
 }
 
 func scalarValue(v *yaml.Node) (string, bool) {
-	if v.Kind != yaml.ScalarNode || isNull(v) {
+	if v.Kind != yaml.ScalarNode || yamlfile.IsNull(v) {
 		return "", false
 	}
 	return strings.TrimSpace(v.Value), true
@@ -147,7 +80,7 @@ func scalarValue(v *yaml.Node) (string, bool) {
 func codeField(v *yaml.Node) (string, string) {
 	s, ok := scalarValue(v)
 	if !ok {
-		return "", fmt.Sprintf(`must be a country code such as "FR", "XK" or "EU", got %s`, describe(v))
+		return "", fmt.Sprintf(`must be a country code such as "FR", "XK" or "EU", got %s`, yamlfile.Describe(v))
 	}
 	return codeValue(s)
 }
@@ -162,7 +95,7 @@ func languageField(v *yaml.Node) (string, string) {
 			return s, ""
 		}
 	}
-	return "", fmt.Sprintf(`must be a two-letter ISO 639-1 language code in lower case, such as "en", "fr" or "de", got %s`, describe(v))
+	return "", fmt.Sprintf(`must be a two-letter ISO 639-1 language code in lower case, such as "en", "fr" or "de", got %s`, yamlfile.Describe(v))
 }
 
 func confidenceField(v *yaml.Node) (string, string) {
@@ -171,7 +104,7 @@ func confidenceField(v *yaml.Node) (string, string) {
 	case Confirmed, Partial, Unconfirmed:
 		return s, ""
 	}
-	return "", fmt.Sprintf("must be %q (✔), %q (~) or %q (✘), got %s", Confirmed, Partial, Unconfirmed, describe(v))
+	return "", fmt.Sprintf("must be %q (✔), %q (~) or %q (✘), got %s", Confirmed, Partial, Unconfirmed, yamlfile.Describe(v))
 }
 
 var sourcePattern = regexp.MustCompile(`^[A-Z][A-Za-z0-9-]{0,11}$`)
@@ -188,7 +121,7 @@ func sourceValue(s string) (string, string) {
 func sourceField(v *yaml.Node) (string, string) {
 	s, ok := scalarValue(v)
 	if !ok {
-		return "", fmt.Sprintf(`must be a source key such as "D12", got %s`, describe(v))
+		return "", fmt.Sprintf(`must be a source key such as "D12", got %s`, yamlfile.Describe(v))
 	}
 	return sourceValue(s)
 }
@@ -207,5 +140,5 @@ func dateField(v *yaml.Node) (string, string) {
 			}
 		}
 	}
-	return "", fmt.Sprintf("must be a date such as 2019-12-09, 2019-12 or 2019, got %s", describe(v))
+	return "", fmt.Sprintf("must be a date such as 2019-12-09, 2019-12 or 2019, got %s", yamlfile.Describe(v))
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cambodia-sanctions/campaign/internal/yamlfile"
 )
 
 // targetFields are the fields a target may have, in the order
@@ -31,10 +33,10 @@ func parseTargets(f File, codes map[string]bool) ([]Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &report{file: f.Name}
+	r := &yamlfile.Report{File: f.Name}
 	list := topList(r, doc, "targets", "target", true)
 	if list == nil {
-		if err := r.err(); err != nil {
+		if err := r.Err(); err != nil {
 			return nil, err
 		}
 		return []Target{}, nil
@@ -42,32 +44,32 @@ func parseTargets(f File, codes map[string]bool) ([]Target, error) {
 	out := make([]Target, 0, len(list.Content))
 	idLines := make(map[string]int)
 	for i, item := range list.Content {
-		t, idLine := decodeTarget(r, i+1, resolve(item), codes)
+		t, idLine := decodeTarget(r, i+1, yamlfile.Resolve(item), codes)
 		if t.ID == "" {
 			continue
 		}
 		if first, dup := idLines[t.ID]; dup {
-			r.add(idLine, fmt.Sprintf("target %q: id", t.ID), "already used by the target on line %d: each target needs its own id", first)
+			r.Add(idLine, fmt.Sprintf("target %q: id", t.ID), "already used by the target on line %d: each target needs its own id", first)
 			continue
 		}
 		idLines[t.ID] = t.Line
 		out = append(out, t)
 	}
-	if err := r.err(); err != nil {
+	if err := r.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
 // decodeTarget returns the target and the line of its id.
-func decodeTarget(r *report, index int, n *yaml.Node, codes map[string]bool) (Target, int) {
+func decodeTarget(r *yamlfile.Report, index int, n *yaml.Node, codes map[string]bool) (Target, int) {
 	t := Target{Line: n.Line}
 	label := fmt.Sprintf("target #%d", index)
 	if n.Kind != yaml.MappingNode {
-		r.add(n.Line, label, `must be a set of fields: "id: …", "name: …" and so on`)
+		r.Add(n.Line, label, `must be a set of fields: "id: …", "name: …" and so on`)
 		return t, n.Line
 	}
-	for _, kv := range pairs(n) {
+	for _, kv := range yamlfile.Pairs(n) {
 		if kv[0].Value == "id" {
 			if id, msg := idField(kv[1]); msg == "" {
 				label = fmt.Sprintf("target %q", id)
@@ -96,7 +98,7 @@ func decodeTarget(r *report, index int, n *yaml.Node, codes map[string]bool) (Ta
 		case "confidence":
 			t.Confidence, msg = confidenceField(v)
 		case "sources":
-			t.Sources, msg = listField(r, v, where, "source key", false, sourceValue)
+			t.Sources, msg = yamlfile.ListField(r, v, where, "source key", false, sourceValue)
 		case "designations":
 			t.Designations, msg = designationsField(r, v, where, codes)
 		default:
@@ -110,7 +112,7 @@ func decodeTarget(r *report, index int, n *yaml.Node, codes map[string]bool) (Ta
 func idField(v *yaml.Node) (string, string) {
 	s, ok := scalarValue(v)
 	if !ok || !idPattern.MatchString(s) {
-		return "", fmt.Sprintf(`must be 3 to 64 characters of a-z, 0-9 and "-", such as "kun-kim", got %s`, describe(v))
+		return "", fmt.Sprintf(`must be 3 to 64 characters of a-z, 0-9 and "-", such as "kun-kim", got %s`, yamlfile.Describe(v))
 	}
 	return s, ""
 }
@@ -120,25 +122,25 @@ func kindField(v *yaml.Node) (string, string) {
 	if s == Person || s == Entity {
 		return s, ""
 	}
-	return "", fmt.Sprintf("must be %q or %q, got %s", Person, Entity, describe(v))
+	return "", fmt.Sprintf("must be %q or %q, got %s", Person, Entity, yamlfile.Describe(v))
 }
 
 // designationsField reads a target's designations; none is allowed (a
 // target no one has designated yet).
-func designationsField(r *report, v *yaml.Node, where string, codes map[string]bool) ([]Designation, string) {
-	if isNull(v) {
+func designationsField(r *yamlfile.Report, v *yaml.Node, where string, codes map[string]bool) ([]Designation, string) {
+	if yamlfile.IsNull(v) {
 		return nil, ""
 	}
 	if v.Kind != yaml.SequenceNode {
-		return nil, fmt.Sprintf(`must be a list of designations, each "- jurisdiction: …", got %s`, describe(v))
+		return nil, fmt.Sprintf(`must be a list of designations, each "- jurisdiction: …", got %s`, yamlfile.Describe(v))
 	}
 	out := make([]Designation, 0, len(v.Content))
 	lines := make(map[[3]string]int)
 	for i, item := range v.Content {
-		item = resolve(item)
+		item = yamlfile.Resolve(item)
 		label := fmt.Sprintf("%s[%d]", where, i+1)
 		if item.Kind != yaml.MappingNode {
-			r.add(item.Line, label, `must be a set of fields: "jurisdiction: …", "date: …" and so on`)
+			r.Add(item.Line, label, `must be a set of fields: "jurisdiction: …", "date: …" and so on`)
 			continue
 		}
 		d, ok := decodeDesignation(r, item, label, codes)
@@ -147,7 +149,7 @@ func designationsField(r *report, v *yaml.Node, where string, codes map[string]b
 		}
 		key := [3]string{d.Jurisdiction, d.Date, d.Program}
 		if first, dup := lines[key]; dup {
-			r.add(item.Line, label, "repeats the designation on line %d (same jurisdiction, date and program)", first)
+			r.Add(item.Line, label, "repeats the designation on line %d (same jurisdiction, date and program)", first)
 			continue
 		}
 		lines[key] = item.Line
@@ -158,9 +160,9 @@ func designationsField(r *report, v *yaml.Node, where string, codes map[string]b
 
 // decodeDesignation reads one designation; ok is false if anything in it is
 // wrong (and reported).
-func decodeDesignation(r *report, n *yaml.Node, label string, codes map[string]bool) (Designation, bool) {
+func decodeDesignation(r *yamlfile.Report, n *yaml.Node, label string, codes map[string]bool) (Designation, bool) {
 	var d Designation
-	before := len(r.problems)
+	before := r.Len()
 	decodeFields(r, n, label, "every designation", requiredDesignationFields, func(k, v *yaml.Node) string {
 		var msg string
 		switch k.Value {
@@ -184,5 +186,5 @@ func decodeDesignation(r *report, n *yaml.Node, label string, codes map[string]b
 		}
 		return msg
 	})
-	return d, len(r.problems) == before
+	return d, r.Len() == before
 }
