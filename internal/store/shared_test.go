@@ -67,21 +67,26 @@ func TestCountSignaturesFollowsEveryChange(t *testing.T) {
 	}
 }
 
+// queueMails signs n pending signatures, each queuing a confirmation mail.
+func queueMails(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	p := testutil.MustCreatePetition(t, db, store.Petition{})
+	batch := make([]*store.Signature, n)
+	for i := range batch {
+		batch[i] = sig(p.ID, fmt.Sprint("m", i), "pending")
+		batch[i].FirstMail = &store.QueuedMail{Kind: store.MailConfirm, PayloadEnc: []byte{byte(i)}}
+	}
+	if _, err := db.InsertSignatures(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Two workers claiming due mail at the same moment never get the same
 // message, and a claimed message is not due again until its lease ends.
 func TestClaimDueOutboxHandsEachMessageToOneWorker(t *testing.T) {
 	db := testutil.NewDB(t)
 	ctx := context.Background()
-	p := testutil.MustCreatePetition(t, db, store.Petition{})
-	var batch []*store.Signature
-	for i := range 60 {
-		s := sig(p.ID, fmt.Sprint("m", i), "pending")
-		s.FirstMail = &store.QueuedMail{Kind: store.MailConfirm, PayloadEnc: []byte{byte(i)}}
-		batch = append(batch, s)
-	}
-	if _, err := db.InsertSignatures(ctx, batch); err != nil {
-		t.Fatal(err)
-	}
+	queueMails(t, db, 60)
 	now := time.Now().Add(time.Second)
 	var mu sync.Mutex
 	seen := map[int64]int{}
@@ -336,16 +341,7 @@ func TestConcurrentFeaturingLeavesOne(t *testing.T) {
 func TestReleaseOutboxMakesUnattemptedMessagesDue(t *testing.T) {
 	db := testutil.NewDB(t)
 	ctx := context.Background()
-	p := testutil.MustCreatePetition(t, db, store.Petition{})
-	var batch []*store.Signature
-	for i := range 5 {
-		s := sig(p.ID, fmt.Sprint("r", i), "pending")
-		s.FirstMail = &store.QueuedMail{Kind: store.MailConfirm, PayloadEnc: []byte{byte(i)}}
-		batch = append(batch, s)
-	}
-	if _, err := db.InsertSignatures(ctx, batch); err != nil {
-		t.Fatal(err)
-	}
+	queueMails(t, db, 5)
 	now := time.Now().Add(time.Second)
 	msgs, err := db.ClaimDueOutbox(ctx, now, 10)
 	if err != nil || len(msgs) != 5 {
