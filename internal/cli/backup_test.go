@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/cambodia-sanctions/campaign/internal/store"
-	"github.com/cambodia-sanctions/campaign/internal/vault"
 )
 
 // TestBackupUnderLoadRestores backs up while the real server takes
@@ -87,17 +85,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 		t.Errorf("restoring over an existing database without --force: exit %d, want 2", code)
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(fresh, "campaign.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	key, _ := hex.DecodeString(durabilityKey)
-	v, _ := vault.New(key)
-	p, err := db.FindPetitionBySlug(ctx, slug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, v, p := openSigned(t, fresh, slug)
 	for _, email := range before {
 		s, err := db.FindSignatureByEmail(ctx, p.ID, v.EmailHash(email))
 		if err != nil {

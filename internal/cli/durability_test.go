@@ -130,17 +130,7 @@ func TestAcknowledgedSignaturesSurviveSIGKILL(t *testing.T) {
 
 	srv2 := startServer(t, bin, dataDir)
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dataDir, "campaign.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	key, _ := hex.DecodeString(durabilityKey)
-	v, _ := vault.New(key)
-	p, err := db.FindPetitionBySlug(ctx, slug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, v, p := openSigned(t, dataDir, slug)
 	missing := 0
 	for _, email := range acked {
 		if _, err := db.FindSignatureByEmail(ctx, p.ID, v.EmailHash(email)); err != nil {
@@ -226,17 +216,7 @@ func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 		t.Errorf("logs do not say the server stopped cleanly:\n%s", srv.logs.String())
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite://"+filepath.Join(dataDir, "campaign.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	key, _ := hex.DecodeString(durabilityKey)
-	v, _ := vault.New(key)
-	p, err := db.FindPetitionBySlug(ctx, slug)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, v, p := openSigned(t, dataDir, slug)
 	for _, email := range acked {
 		if _, err := db.FindSignatureByEmail(ctx, p.ID, v.EmailHash(email)); err != nil {
 			t.Fatalf("acknowledged signature %s missing after a clean stop", email)
@@ -245,4 +225,25 @@ func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
 	if len(acked) < 50 {
 		t.Errorf("only %d signatures acknowledged before SIGTERM; the test needs load to mean anything", len(acked))
 	}
+}
+
+// openSigned opens the SQLite database of a data directory the tests'
+// servers signed into, with the vault of their key and the petition slug.
+func openSigned(t *testing.T, dataDir, slug string) (*store.DB, *vault.Vault, *store.Petition) {
+	t.Helper()
+	db, err := store.Open(context.Background(), "sqlite://"+filepath.Join(dataDir, "campaign.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	key, _ := hex.DecodeString(durabilityKey)
+	v, err := vault.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := db.FindPetitionBySlug(context.Background(), slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, v, p
 }
