@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -181,18 +182,8 @@ func (s *Server) generate(c *gin.Context, p *petition.Petition, codes ...string)
 
 // letterPreview serves the print-ready HTML of one letter.
 func (s *Server) letterPreview(c *gin.Context, p *petition.Petition) {
-	size, ok := paperSize(c, c.Param("code"))
+	buf, _, ok := s.writeOneLetter(c, p, s.Letters.WriteHTML)
 	if !ok {
-		s.renderError(c, http.StatusBadRequest, "letters.error.size")
-		return
-	}
-	b := s.generate(c, p, c.Param("code"))
-	if b == nil {
-		return
-	}
-	var buf bytes.Buffer
-	if err := s.Letters.WriteHTML(&buf, b.Letters[0], size); err != nil {
-		s.fail(c, err)
 		return
 	}
 	// The document is self-contained, with its page size in a <style>
@@ -220,21 +211,33 @@ func (s *Server) handleAdminLetterPDF(c *gin.Context) {
 	if !ok {
 		return
 	}
+	buf, l, ok := s.writeOneLetter(c, p, s.Letters.WritePDF)
+	if !ok {
+		return
+	}
+	s.attachment(c, "application/pdf", fmt.Sprintf("%s-%s.pdf", p.Slug, l.Jurisdiction.Code), buf.Bytes())
+}
+
+// writeOneLetter generates the letter of the jurisdiction in the path, in
+// the paper size asked for, and writes it with write (HTML or PDF). It has
+// answered the request itself when ok is false.
+func (s *Server) writeOneLetter(c *gin.Context, p *petition.Petition,
+	write func(io.Writer, *letters.Letter, string) error) (buf *bytes.Buffer, l *letters.Letter, ok bool) {
 	size, ok := paperSize(c, c.Param("code"))
 	if !ok {
 		s.renderError(c, http.StatusBadRequest, "letters.error.size")
-		return
+		return nil, nil, false
 	}
 	b := s.generate(c, p, c.Param("code"))
 	if b == nil {
-		return
+		return nil, nil, false
 	}
-	var buf bytes.Buffer
-	if err := s.Letters.WritePDF(&buf, b.Letters[0], size); err != nil {
+	buf = &bytes.Buffer{}
+	if err := write(buf, b.Letters[0], size); err != nil {
 		s.fail(c, err)
-		return
+		return nil, nil, false
 	}
-	s.attachment(c, "application/pdf", fmt.Sprintf("%s-%s.pdf", p.Slug, b.Letters[0].Jurisdiction.Code), buf.Bytes())
+	return buf, b.Letters[0], true
 }
 
 func (s *Server) handleAdminLettersZip(c *gin.Context) {
